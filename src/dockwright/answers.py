@@ -1,0 +1,103 @@
+"""Answers for the template: read an answers file and --data, check them against copier.yml.
+
+copier.yml is the one definition of the questions. copier itself checks types, choices and
+validators; what it lets through silently, and we refuse, is a key that names no question
+(a typo would otherwise be ignored) and a list or mapping where a single value belongs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dockwright.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    type: str
+    choices: tuple[str, ...]
+
+
+def load_questions(template: Path) -> dict[str, Question]:
+    """The questions a user may answer: every copier.yml question except derived ones (when: false)."""
+    spec = yaml.safe_load((template / "copier.yml").read_text(encoding="utf-8"))
+    questions = {}
+    for name, details in spec.items():
+        if name.startswith("_") or details.get("when") is False:
+            continue
+        choices = details.get("choices") or {}
+        values = choices.values() if isinstance(choices, dict) else choices
+        questions[name] = Question(
+            name=name,
+            type=details.get("type", "str"),
+            choices=tuple(str(v["value"] if isinstance(v, dict) else v) for v in values),
+        )
+    return questions
+
+
+def read_answers_file(path: Path) -> dict[str, Any]:
+    """A YAML mapping of answers. Keys starting with "_" (copier's own, as in a project's
+    .copier-answers.yml) are ignored, so an existing project's answers can be reused."""
+    if path.is_dir():
+        raise UsageError(f"answers file {path} is a directory")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"answers file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise UsageError(f"answers file {path} cannot be read: {reason}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise UsageError(f"answers file {path} is not valid YAML{where}: {problem}") from None
+    if data is None:
+        raise UsageError(f"answers file {path} is empty")
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"answers file {path} must be a mapping of question: answer, not a {_kind(data)}"
+        )
+    return {str(key): value for key, value in data.items() if not str(key).startswith("_")}
+
+
+def parse_data(pairs: Iterable[str]) -> dict[str, str]:
+    """--data KEY=VALUE, repeatable; the value is taken as text and typed by the question."""
+    data = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--data takes KEY=VALUE, got {pair!r}")
+        data[key.strip()] = value
+    return data
+
+
+def check(answers: Mapping[str, Any], questions: Mapping[str, Question]) -> dict[str, Any]:
+    """Refuse unknown keys and non-scalar values; hand the rest to copier, which checks the
+    choices and validators. Numbers become text (YAML reads 3.13 as a number)."""
+    checked = {}
+    for key, value in answers.items():
+        question = questions.get(key)
+        if question is None:
+            raise UsageError(f"unknown question {key!r}; known: {', '.join(questions)}")
+        if question.type == "str":
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                hint = " (quote it)" if isinstance(value, bool) else ""
+                raise UsageError(f"{key}: expected text, got a {_kind(value)}{hint}")
+            value = str(value)
+        checked[key] = value
+    return checked
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", dict: "mapping", list: "list"}.get(type(value), type(value).__name__)
