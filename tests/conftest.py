@@ -1,0 +1,93 @@
+"""Shared helpers: the supported matrix, rendering into tmp_path, and what tools answer here."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dockwright import generate
+
+# Every combination this release generates: app kind x database x Python version.
+STACKS = [
+    {"app_kind": "flask", "database": "none"},
+    {"app_kind": "flask", "database": "postgres"},
+    {"app_kind": "ml-job"},
+]
+PYTHON_VERSIONS = ["3.11", "3.12", "3.13", "3.14"]
+
+
+def stack_id(answers: dict[str, str]) -> str:
+    return "-".join(v for k, v in sorted(answers.items()) if v != "none")
+
+
+@pytest.fixture(autouse=True)
+def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "dumb")
+
+
+Render = Callable[..., Path]
+
+
+@pytest.fixture
+def render(tmp_path: Path) -> Render:
+    """render(name="app", **answers) -> the generated project's directory."""
+
+    def _render(name: str = "app", **answers: Any) -> Path:
+        dest = tmp_path / name
+        generate.create(dest, {"project_name": name, **answers}, interactive=False)
+        return dest
+
+    return _render
+
+
+def tool(name: str) -> str | None:
+    """A command from PATH or from this interpreter's environment (an unactivated venv)."""
+    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+
+
+@functools.cache
+def docker_compose_cli() -> str | None:
+    """Why `docker compose` cannot run here, or None when it can (it needs no engine)."""
+    if tool("docker") is None:
+        return "no docker CLI on PATH"
+    result = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
+    return None if result.returncode == 0 else "the docker CLI has no compose plugin"
+
+
+@functools.cache
+def docker_engine() -> str | None:
+    """Why no Docker engine answers here, or None when one does."""
+    if reason := docker_compose_cli():
+        return reason
+    result = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False)
+    if result.returncode:
+        return "no Docker engine answers `docker info` (CI starts one with docker-sandbox/up)"
+    return None
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 900) -> str:
+    """Run a command, fail the test with its output when it fails, return stdout."""
+    result = subprocess.run(
+        cmd,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode:
+        pytest.fail(
+            f"{' '.join(cmd)} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
+        )
+    return result.stdout

@@ -1,0 +1,217 @@
+"""The CLI contract: exit codes, one-line errors, and nothing written on failure."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import dockwright.generate
+from dockwright.cli import main
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    return {
+        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "answers.yml").write_text("project_name: demo\napp_kind: flask\n")
+    return tmp_path
+
+
+def test_answers_file_creates_the_project(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([str(workdir / "demo"), "--answers-file", str(workdir / "answers.yml")])
+
+    assert code == 0
+    assert (workdir / "demo" / "Dockerfile").is_file()
+    assert "Next steps" in capsys.readouterr().out
+    staging = [p for p in workdir.iterdir() if p.name.startswith(".")]
+    assert staging == []
+
+
+def test_data_overrides_the_answers_file_and_defaults_fill_the_rest(workdir: Path) -> None:
+    dest = workdir / "demo"
+    answers = ["--answers-file", str(workdir / "answers.yml")]
+    code = main([str(dest), *answers, "--data", "app_kind=ml-job", "--data", "python_version=3.11"])
+
+    assert code == 0
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert recorded["app_kind"] == "ml-job"
+    assert recorded["python_version"] == "3.11"
+    assert recorded["package_manager"] == "pip" and recorded["base_image"] == "slim"
+
+
+def test_project_answers_file_can_be_reused(workdir: Path) -> None:
+    first, second = workdir / "first", workdir / "second"
+    assert main([str(first), "--answers-file", str(workdir / "answers.yml")]) == 0
+
+    code = main([str(second), "--answers-file", str(first / ".copier-answers.yml")])
+
+    assert code == 0
+    assert (second / "demo" / "views.py").is_file()
+
+
+def test_empty_destination_directory_is_used(workdir: Path) -> None:
+    (workdir / "demo").mkdir()
+    assert main([str(workdir / "demo"), "--answers-file", str(workdir / "answers.yml")]) == 0
+    assert (workdir / "demo" / "compose.yaml").is_file()
+
+
+def test_force_writes_into_a_non_empty_destination(workdir: Path) -> None:
+    dest = workdir / "demo"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("mine")
+
+    code = main([str(dest), "--answers-file", str(workdir / "answers.yml"), "--force"])
+
+    assert code == 0
+    assert (dest / "notes.txt").read_text() == "mine"
+    assert (dest / "Dockerfile").is_file()
+
+
+def test_project_name_defaults_to_the_destination_folder(workdir: Path) -> None:
+    write(workdir / "kind.yml", "app_kind: ml-job\n")
+    dest = workdir / "My Fancy_Job"
+    assert main([str(dest), "--answers-file", str(workdir / "kind.yml")]) == 0
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert recorded["project_name"] == "my-fancy-job"
+    assert (dest / "my_fancy_job" / "model.py").is_file()
+
+
+BAD_INPUT = [
+    # (answers file text or None for "no such file", extra args, words the error must contain)
+    ("projekt_name: demo\n", [], "unknown question 'projekt_name'"),
+    ("project_name: demo\n", ["--data", "colour=red"], "unknown question 'colour'"),
+    ("project_name: demo\napp_kind: django\n", [], "app_kind: 'django' is not in"),
+    ("project_name: demo\npython_version: '3.9'\n", [], "python_version: '3.9' is not in"),
+    ("project_name: demo\nbase_image: alpine\n", [], "base_image: not available yet"),
+    ("project_name: demo\npackage_manager: uv\n", [], "package_manager: not available yet"),
+    ("project_name: demo\napp_kind: [flask]\n", [], "app_kind: expected text, got a list"),
+    ("project_name: demo\ndatabase: no\n", [], "database: expected text, got a boolean"),
+    ("project_name: {a: 1}\n", [], "project_name: expected text, got a mapping"),
+    ("project_name: My App\n", [], "project_name: must be lowercase"),
+    ("project_name: 9lives\n", [], "project_name: must be lowercase"),
+    ("project_name: a--b\n", [], "project_name: must be lowercase"),
+    ("project_name: " + "a" * 41 + "\n", [], "project_name: must be at most 40"),
+    ("project_name: demo\napp_kind: ml-job\ndatabase: postgres\n", [], "database: a database"),
+    ("project_name: demo\napp_kind: flask: web\n", [], "is not valid YAML at line 2, column 16"),
+    ("", [], "is empty"),
+    ("- project_name\n", [], "must be a mapping of question: answer, not a list"),
+    ("just text\n", [], "must be a mapping of question: answer, not a str"),
+    ("project_name: demo\n", ["--data", "app_kind"], "--data takes KEY=VALUE"),
+    ("project_name: demo\n", ["--bogus"], "unrecognized arguments: --bogus"),
+    (None, [], "does not exist"),
+]
+
+
+@pytest.mark.parametrize(("text", "extra", "message"), BAD_INPUT)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    text: str | None,
+    extra: list[str],
+    message: str,
+) -> None:
+    answers = tmp_path / "answers.yml"
+    if text is not None:
+        answers.write_text(text)
+    before = snapshot(tmp_path)
+
+    code = main([str(tmp_path / "out"), "--answers-file", str(answers), *extra])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("new-project: error: "), err
+    assert message in err
+    assert snapshot(tmp_path) == before
+
+
+def test_answers_file_that_is_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path / "out"), "--answers-file", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreadable_answers_file(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = workdir / "answers.yml"
+    answers.write_bytes(b"project_name: \xff\xfe\n")
+    assert main([str(workdir / "out"), "--answers-file", str(answers)]) == 2
+    assert "cannot be read" in capsys.readouterr().err
+    assert not (workdir / "out").exists()
+
+
+def test_destination_that_is_a_file(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dest = write(workdir / "taken", "a file")
+    assert main([str(dest), "--answers-file", str(workdir / "answers.yml")]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
+    assert dest.read_text() == "a file"
+
+
+def test_non_empty_destination_without_force(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dest = workdir / "demo"
+    dest.mkdir()
+    write(dest / "notes.txt", "mine")
+    before = snapshot(workdir)
+
+    assert main([str(dest), "--answers-file", str(workdir / "answers.yml")]) == 2
+
+    assert "is not empty (pass --force" in capsys.readouterr().err
+    assert snapshot(workdir) == before
+
+
+def test_wizard_without_a_terminal_asks_for_an_answers_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dockwright.generate, "stdin_is_interactive", lambda: False)
+    assert main([str(tmp_path / "out")]) == 2
+    assert "no terminal to ask the questions on" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt_in_the_middle_of_rendering_leaves_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C after copier has written part of the project: no DEST, no staging left over."""
+    real_copy = dockwright.generate.copier.run_copy
+
+    def copy_then_interrupt(src: str, dst: Path, **kwargs: object) -> None:
+        real_copy(src, dst, **kwargs)
+        assert (Path(dst) / "Dockerfile").is_file()  # the render really was under way
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dockwright.generate.copier, "run_copy", copy_then_interrupt)
+    before = snapshot(workdir)
+
+    code = main([str(workdir / "demo"), "--answers-file", str(workdir / "answers.yml")])
+
+    assert code == 130
+    assert capsys.readouterr().err == "new-project: error: interrupted; nothing was written\n"
+    assert snapshot(workdir) == before
+
+
+def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
+    """Through a real process, as CI calls it: one line on stderr, exit 2."""
+    answers = write(tmp_path / "answers.yml", "project_name: demo\nunknown_key: 1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "dockwright", str(tmp_path / "out"), "--answers-file", str(answers)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("new-project: error: unknown question 'unknown_key'")
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()

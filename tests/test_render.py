@@ -1,0 +1,138 @@
+"""Render matrix: every supported combination renders, parses and lints; the rest fail clearly."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PYTHON_VERSIONS, STACKS, Render, docker_compose_cli, stack_id, tool
+from dockwright import generate
+from dockwright.errors import UsageError
+
+MATRIX = [
+    pytest.param({**stack, "python_version": version}, id=f"{stack_id(stack)}-py{version}")
+    for stack in STACKS
+    for version in PYTHON_VERSIONS
+]
+
+
+@pytest.mark.parametrize("answers", MATRIX)
+def test_combination_renders_parses_and_lints(render: Render, answers: dict[str, str]) -> None:
+    project = render(**answers)
+
+    for path in project.rglob("*"):
+        if path.suffix in {".yml", ".yaml"}:
+            assert yaml.safe_load(path.read_text()) is not None, path
+        elif path.suffix == ".py":
+            ast.parse(path.read_text(), filename=str(path))
+        elif path.suffix == ".sh":
+            subprocess.run(["sh", "-n", str(path)], check=True)
+            assert os.access(path, os.X_OK), f"{path} is not executable"
+    for dockerfile in ("Dockerfile", "Dockerfile.dev"):
+        text = (project / dockerfile).read_text()
+        assert f"ARG PYTHON_VERSION={answers['python_version']}\n" in text
+        assert "{{" not in text and "{%" not in text
+        hadolint(project / dockerfile)
+
+
+@pytest.mark.parametrize("stack", STACKS, ids=stack_id)
+def test_compose_files_validate(render: Render, stack: dict[str, str]) -> None:
+    if reason := docker_compose_cli():
+        pytest.skip(reason)
+    project = render(**stack)
+    for files in ([], ["-f", "compose.yaml", "-f", "compose.prod.yaml"]):
+        subprocess.run(["docker", "compose", *files, "config", "-q"], cwd=project, check=True)
+
+
+def test_files_follow_the_answers(render: Render) -> None:
+    flask = render("web-app", app_kind="flask", database="postgres")
+    job = render("batch", app_kind="ml-job")
+
+    assert (flask / "web_app" / "views.py").is_file()
+    assert (flask / "scripts" / "wait_for_db.py").is_file()
+    assert "postgres:17" in (flask / "compose.yaml").read_text()
+    assert not (flask / "data").exists()
+    assert (job / "batch" / "model.py").is_file()
+    assert (job / "data" / ".gitkeep").is_file() and (job / "models" / ".gitkeep").is_file()
+    assert not (job / "scripts" / "healthcheck.py").exists()
+    assert "HEALTHCHECK" not in (job / "Dockerfile").read_text()
+
+
+def test_requirements_are_split_and_fully_pinned(render: Render) -> None:
+    project = render(app_kind="flask", database="postgres")
+    req = project / "requirements"
+
+    for layer in ("development", "production"):
+        assert "\n-r base.txt\n" in (req / f"{layer}.txt").read_text()
+    pins = [
+        line
+        for layer in ("base", "development", "production")
+        for line in (req / f"{layer}.txt").read_text().splitlines()
+        if line and not line.startswith(("#", "-r"))
+    ]
+    assert pins and all("==" in line for line in pins), pins
+    names = {line.split("==")[0] for line in pins}
+    assert {"flask", "werkzeug", "psycopg", "gunicorn", "pytest"} <= names
+
+
+def test_env_is_created_from_the_example_and_ignored(render: Render) -> None:
+    project = render(app_kind="flask", database="postgres")
+    env = dict(
+        line.split("=", 1)
+        for line in (project / ".env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+    assert env["DEV_UID"] == str(os.getuid())
+    assert env["POSTGRES_PASSWORD"] not in {"", "change-me"}
+    assert len(env["POSTGRES_PASSWORD"]) >= 24
+    assert (project / ".env").stat().st_mode & 0o077 == 0
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    assert ".env" in (project / ".dockerignore").read_text().splitlines()
+    second = render("other", app_kind="flask", database="postgres")
+    assert env["POSTGRES_PASSWORD"] not in (second / ".env").read_text()
+
+
+def test_answers_file_records_the_choices(render: Render) -> None:
+    project = render(app_kind="ml-job", python_version="3.11")
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+    assert recorded["app_kind"] == "ml-job"
+    assert recorded["python_version"] == "3.11"
+    assert "database" not in recorded  # not asked for a job
+    assert "package_name" not in recorded  # derived, never an input
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"package_manager": "poetry"}, "package_manager: not available yet"),
+        ({"package_manager": "pipenv"}, "package_manager: not available yet"),
+        ({"package_manager": "conda"}, "package_manager: not available yet"),
+        ({"package_manager": "uv"}, "package_manager: not available yet"),
+        ({"base_image": "alpine"}, "base_image: not available yet"),
+        ({"app_kind": "ml-job", "database": "postgres"}, "database: a database service comes"),
+    ],
+    ids=lambda v: "-".join(v.values()) if isinstance(v, dict) else "",
+)
+def test_unsupported_combinations_fail_clearly(
+    tmp_path: Path, answers: dict[str, str], message: str
+) -> None:
+    dest = tmp_path / "app"
+    with pytest.raises(UsageError, match=message):
+        generate.create(dest, {"project_name": "app", **answers}, interactive=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def hadolint(dockerfile: Path) -> None:
+    binary = tool("hadolint")
+    assert binary, "hadolint is a test dependency (pip install -e '.[test]')"
+    result = subprocess.run(
+        [binary, "--no-color", str(dockerfile)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
