@@ -1,0 +1,134 @@
+"""Docker end to end: generated stacks build, boot, answer, and pass their own tests inside.
+
+Each stack runs on a different Python version, so the three builds also cover 3.11, 3.13
+and 3.14 (the versions the Docker stand-ins provide here).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import Render, docker_engine, run
+
+pytestmark = pytest.mark.docker
+
+PROD = ["-f", "compose.yaml", "-f", "compose.prod.yaml"]
+
+
+@pytest.fixture(autouse=True)
+def _needs_engine() -> None:
+    if reason := docker_engine():
+        pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Compose:
+    """`docker compose` in a generated project, under a project name of its own."""
+
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.env = {
+            "COMPOSE_PROJECT_NAME": f"dwtest-{uuid.uuid4().hex[:8]}",
+            "WEB_PORT": str(free_port()),
+            "DEBUGPY_PORT": str(free_port()),
+        }
+
+    def __call__(self, *args: str, files: list[str] | None = None) -> str:
+        return run(["docker", "compose", *(files or []), *args], self.project, self.env)
+
+    def down(self) -> None:
+        for files in ([], PROD):
+            self("down", "--volumes", "--remove-orphans", "--timeout", "5", files=files)
+
+    def health(self) -> dict[str, str]:
+        url = f"http://127.0.0.1:{self.env['WEB_PORT']}/health"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 200
+            return dict(json.load(response))
+
+
+@pytest.fixture
+def compose(request: pytest.FixtureRequest, render: Render) -> Iterator[Compose]:
+    answers = request.param
+    stack = Compose(render("dwapp", **answers))
+    try:
+        yield stack
+    finally:
+        stack.down()
+
+
+def assert_hardened_runtime(stack: Compose, service: str) -> None:
+    """Production: non-root, no compiler, no installer in the environment."""
+    check = (
+        'test "$(id -u):$(id -g)" = 10001:10001'
+        " && ! command -v gcc && ! command -v cc"
+        " && test ! -e /opt/venv/bin/pip && echo hardened"
+    )
+    out = stack("run", "--rm", "--no-deps", "--entrypoint", "sh", service, "-c", check, files=PROD)
+    assert out.strip().endswith("hardened")
+
+
+@pytest.mark.parametrize(
+    "compose",
+    [
+        pytest.param({"app_kind": "flask", "python_version": "3.14"}, id="flask-py3.14"),
+        pytest.param(
+            {"app_kind": "flask", "database": "postgres", "python_version": "3.13"},
+            id="flask-postgres-py3.13",
+        ),
+    ],
+    indirect=True,
+)
+def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> None:
+    postgres = "postgres:17" in (compose.project / "compose.yaml").read_text()
+    expected = {"status": "ok", "database": "ok"} if postgres else {"status": "ok"}
+
+    # Development: Dockerfile.dev, bind mount, Flask's reloading server.
+    compose("up", "--build", "--wait", "--wait-timeout", "180")
+    assert compose.health() == expected
+    tests = compose("exec", "-T", "web", "pytest", "-q", "-p", "no:cacheprovider")
+    assert " passed" in tests and "failed" not in tests
+    compose("down", "--timeout", "5")
+
+    # Production: the multi-stage Dockerfile, gunicorn, no bind mounts.
+    compose("up", "--build", "--wait", "--wait-timeout", "180", files=PROD)
+    assert compose.health() == expected
+    assert "gunicorn" in compose("top", "web", files=PROD)
+    assert_hardened_runtime(compose, "web")
+
+
+@pytest.mark.parametrize(
+    "compose", [pytest.param({"app_kind": "ml-job", "python_version": "3.11"}, id="ml-job-py3.11")],
+    indirect=True,
+)  # fmt: skip
+def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
+    project = compose.project
+
+    # Development: ./data and ./models are bind-mounted.
+    compose("build")
+    assert "holdout accuracy" in compose("run", "--rm", "job", "train")
+    assert (project / "models" / "model.joblib").stat().st_size > 0
+    assert "15 predictions written" in compose("run", "--rm", "job", "predict")
+    assert len((project / "data" / "predictions.csv").read_text().splitlines()) == 16
+    tests = compose("run", "--rm", "job", "pytest", "-q", "-p", "no:cacheprovider")
+    assert " passed" in tests and "failed" not in tests
+
+    # Production: named volumes carry the model from `train` to `predict`.
+    compose("build", files=PROD)
+    assert "holdout accuracy" in compose("run", "--rm", "job", "train", files=PROD)
+    assert "15 predictions written" in compose("run", "--rm", "job", "predict", files=PROD)
+    listing = compose("run", "--rm", "job", "ls", "/app/models", files=PROD)
+    assert "model.joblib" in listing.split()
+    assert_hardened_runtime(compose, "job")
