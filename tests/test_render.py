@@ -63,21 +63,25 @@ def test_files_follow_the_answers(render: Render) -> None:
     assert "HEALTHCHECK" not in (job / "Dockerfile").read_text()
 
 
-def test_requirements_are_split_and_fully_pinned(render: Render) -> None:
+def test_requirements_are_split_pinned_and_hashed(render: Render) -> None:
     project = render(app_kind="flask", database="postgres")
     req = project / "requirements"
 
     for layer in ("development", "production"):
         assert "\n-r base.txt\n" in (req / f"{layer}.txt").read_text()
-    pins = [
-        line
-        for layer in ("base", "development", "production")
-        for line in (req / f"{layer}.txt").read_text().splitlines()
-        if line and not line.startswith(("#", "-r"))
+    text = "".join((req / f"{layer}.txt").read_text() for layer in ("base", "development", "production"))
+    entries = [
+        entry.strip()
+        for entry in text.replace("\\\n", " ").splitlines()
+        if entry and not entry.startswith(("#", "-r"))
     ]
-    assert pins and all("==" in line for line in pins), pins
-    names = {line.split("==")[0] for line in pins}
+    assert entries
+    for entry in entries:
+        requirement, *hashes = entry.split(" --hash=")
+        assert "==" in requirement and hashes, entry
+    names = {entry.split("==")[0] for entry in entries}
     assert {"flask", "werkzeug", "psycopg", "gunicorn", "pytest"} <= names
+    assert "--require-hashes" in (project / "Dockerfile").read_text()
 
 
 def test_env_is_created_from_the_example_and_ignored(render: Render) -> None:

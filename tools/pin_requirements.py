@@ -58,18 +58,11 @@ def check_wheels(variant: str, work: Path) -> list[str]:
     failures = []
     for python in PYTHONS:
         for layer in LAYERS:
-            pins = [
-                line
-                for line in (PINS / variant / f"{layer}.txt").read_text().splitlines()
-                if line and not line.startswith(("#", "-r"))
-            ]
-            if not pins:
-                continue
             platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
             result = subprocess.run(
                 [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
                  "--only-binary=:all:", "--python-version", python, *platforms,
-                 "--dest", str(work / "wheels"), *pins],
+                 "--dest", str(work / "wheels"), "-r", str(PINS / variant / f"{layer}.txt")],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             if result.returncode:

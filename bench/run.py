@@ -1,0 +1,166 @@
+"""Benchmark the generated Flask/pip/slim production image against the `docker init` shape.
+
+Both images are built from the same generated project, in the same run, on the same engine:
+
+- dockwright: the generated multi-stage Dockerfile (builder venv -> runtime);
+- docker-init shape: one stage, pip with a cache mount and a bind-mounted requirements.txt,
+  a UID 10001 user, `COPY . .` (the shape `docker init` emits for Python; written here for
+  comparison, with the same pins flattened into one requirements.txt).
+
+Reported per image: size over the python base image, size of the installed dependencies,
+cold build (no layer cache, no cache mounts), rebuild after a source edit, rebuild after
+adding one dependency. Targets (issue 2): overhead <= 1.1x the dependencies' size,
+source-edit rebuild <= 0.25 s, dependency-add rebuild faster than the docker-init shape.
+
+    python bench/run.py [--python 3.13] [--repeat 5] [--json bench/results/DATE.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from dockwright import generate
+
+# A small pure-Python package, pinned, that neither image has yet.
+ADDED_DEPENDENCY = "six==1.17.0"
+
+DOCKER_INIT_SHAPE = """\
+ARG PYTHON_VERSION={python}
+FROM python:${{PYTHON_VERSION}}-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+ARG UID=10001
+RUN adduser --disabled-password --gecos "" --home /nonexistent --shell /sbin/nologin \\
+    --no-create-home --uid "${{UID}}" appuser
+RUN --mount=type=cache,target=/root/.cache/pip \\
+    --mount=type=bind,source=requirements.txt,target=requirements.txt \\
+    python -m pip install -r requirements.txt
+USER appuser
+COPY . .
+EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "bench:create_app()"]
+"""
+
+
+def sh(*cmd: str, cwd: Path | None = None) -> str:
+    return subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def build(project: Path, dockerfile: str, tag: str) -> float:
+    start = time.perf_counter()
+    sh("docker", "build", "--quiet", "-f", dockerfile, "-t", tag, ".", cwd=project)
+    return time.perf_counter() - start
+
+
+def image_size(ref: str) -> int:
+    return int(sh("docker", "image", "inspect", "--format", "{{.Size}}", ref))
+
+
+def deps_size(tag: str) -> int:
+    """Bytes of the installed dependencies: dockwright's /opt/venv holds exactly the pins."""
+    out = sh("docker", "run", "--rm", "--entrypoint", "du", tag, "-sb", "/opt/venv")
+    return int(out.split()[0])
+
+
+def measure(project: Path, dockerfile: str, tag: str, repeat: int) -> dict:
+    sh("docker", "builder", "prune", "--all", "--force")  # no layers, no cache mounts
+    cold = build(project, dockerfile, tag)
+    size = image_size(tag)
+
+    source = project / "bench" / "views.py"
+    edits = []
+    for i in range(repeat):
+        source.write_text(source.read_text() + f"\n# edit {i}\n")
+        edits.append(build(project, dockerfile, tag))
+
+    pins = project / ("requirements.txt" if dockerfile == "Dockerfile.init" else
+                      "requirements/production.txt")  # fmt: skip
+    original = pins.read_text()
+    adds = []
+    for i in range(repeat):
+        # A new comment each time: BuildKit would otherwise reuse the layer from the last round.
+        pins.write_text(original + f"{ADDED_DEPENDENCY}  # round {i}\n")
+        adds.append(build(project, dockerfile, tag))
+        pins.write_text(original)
+        build(project, dockerfile, tag)  # back to the starting point (cached)
+    return {
+        "cold_build_s": round(cold, 2),
+        "source_edit_rebuild_s": round(statistics.median(edits), 3),
+        "dep_add_rebuild_s": round(statistics.median(adds), 2),
+        "image_bytes": size,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default="3.13")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    base = image_size(f"python:{args.python}-slim")
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "bench"
+        answers = {"project_name": "bench", "app_kind": "flask", "python_version": args.python}
+        generate.create(project, answers, interactive=False)
+        # The docker-init shape reads one requirements.txt: the same pins, flattened.
+        req = project / "requirements"
+        flat = [(req / "base.txt").read_text(), (req / "production.txt").read_text()]
+        (project / "requirements.txt").write_text(
+            "".join(line + "\n" for text in flat for line in text.splitlines()
+                    if not line.startswith("-r"))  # fmt: skip
+        )
+        (project / "Dockerfile.init").write_text(DOCKER_INIT_SHAPE.format(python=args.python))
+
+        results = {
+            "dockwright": measure(project, "Dockerfile", "bench-dockwright", args.repeat),
+            "docker-init shape": measure(project, "Dockerfile.init", "bench-init", args.repeat),
+        }
+        installed = deps_size("bench-dockwright")
+    for name in results:
+        sh("docker", "image", "rm", "-f", "bench-dockwright" if name == "dockwright" else "bench-init")
+
+    report = {
+        "date": date.today().isoformat(),
+        "machine": f"{platform.machine()}, {shutil.os.cpu_count()} cores",  # type: ignore[attr-defined]
+        "docker": sh("docker", "version", "--format", "{{.Server.Version}}").strip(),
+        "python": args.python,
+        "base_image_bytes": base,
+        "installed_deps_bytes": installed,
+        "results": results,
+    }
+    print_table(report)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def print_table(report: dict) -> None:
+    mb, deps = 1e6, report["installed_deps_bytes"]
+    print(f"{report['date']}, {report['machine']}, Docker {report['docker']}, "
+          f"python:{report['python']}-slim ({report['base_image_bytes'] / mb:.0f} MB)")  # fmt: skip
+    print("| image | over base | installed deps | overhead ratio | cold build "
+          "| source-edit rebuild | dep-add rebuild |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for name, r in report["results"].items():
+        over = r["image_bytes"] - report["base_image_bytes"]
+        print(
+            f"| {name} | {over / mb:.1f} MB | {deps / mb:.1f} MB "
+            f"| {over / deps:.2f}x | {r['cold_build_s']:.1f} s "
+            f"| {r['source_edit_rebuild_s']:.2f} s | {r['dep_add_rebuild_s']:.1f} s |"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
