@@ -18,6 +18,7 @@ source-edit rebuild <= 0.25 s, dependency-add rebuild faster than the docker-ini
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import shutil
@@ -31,7 +32,8 @@ from pathlib import Path
 
 from dockwright import generate
 
-# A small pure-Python package, pinned, that neither image has yet.
+# A small pure-Python package that neither image has yet, added as pip-compile would:
+# pinned, with its hash (both shapes install the hashed pins in hash-checking mode).
 ADDED_DEPENDENCY = "six==1.17.0"
 
 DOCKER_INIT_SHAPE = """\
@@ -50,6 +52,15 @@ COPY . .
 EXPOSE 8000
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "bench:create_app()"]
 """
+
+
+def hashed(requirement: str) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        sh(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+           "--dest", tmp, requirement)  # fmt: skip
+        (wheel,) = Path(tmp).iterdir()
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    return f"{requirement} --hash=sha256:{digest}"
 
 
 def sh(*cmd: str, cwd: Path | None = None) -> str:
@@ -72,7 +83,7 @@ def deps_size(tag: str) -> int:
     return int(out.split()[0])
 
 
-def measure(project: Path, dockerfile: str, tag: str, repeat: int) -> dict:
+def measure(project: Path, dockerfile: str, tag: str, repeat: int, added: str) -> dict:
     sh("docker", "builder", "prune", "--all", "--force")  # no layers, no cache mounts
     cold = build(project, dockerfile, tag)
     size = image_size(tag)
@@ -89,7 +100,7 @@ def measure(project: Path, dockerfile: str, tag: str, repeat: int) -> dict:
     adds = []
     for i in range(repeat):
         # A new comment each time: BuildKit would otherwise reuse the layer from the last round.
-        pins.write_text(original + f"{ADDED_DEPENDENCY}  # round {i}\n")
+        pins.write_text(original + f"{added}  # round {i}\n")
         adds.append(build(project, dockerfile, tag))
         pins.write_text(original)
         build(project, dockerfile, tag)  # back to the starting point (cached)
@@ -122,9 +133,12 @@ def main() -> int:
         )
         (project / "Dockerfile.init").write_text(DOCKER_INIT_SHAPE.format(python=args.python))
 
+        added = hashed(ADDED_DEPENDENCY)
         results = {
-            "dockwright": measure(project, "Dockerfile", "bench-dockwright", args.repeat),
-            "docker-init shape": measure(project, "Dockerfile.init", "bench-init", args.repeat),
+            "dockwright": measure(project, "Dockerfile", "bench-dockwright", args.repeat, added),
+            "docker-init shape": measure(
+                project, "Dockerfile.init", "bench-init", args.repeat, added
+            ),
         }
         installed = deps_size("bench-dockwright")
     for name in results:

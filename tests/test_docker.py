@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -39,8 +40,10 @@ class Compose:
 
     def __init__(self, project: Path) -> None:
         self.project = project
+        name = f"dwtest-{uuid.uuid4().hex[:8]}"
         self.env = {
-            "COMPOSE_PROJECT_NAME": f"dwtest-{uuid.uuid4().hex[:8]}",
+            "COMPOSE_PROJECT_NAME": name,
+            "IMAGE": name,  # the production image's name, removed again in down()
             "WEB_PORT": str(free_port()),
             "DEBUGPY_PORT": str(free_port()),
         }
@@ -49,8 +52,12 @@ class Compose:
         return run(["docker", "compose", *(files or []), *args], self.project, self.env)
 
     def down(self) -> None:
+        """Containers, volumes and the images built here go; shared images (postgres) stay."""
         for files in ([], PROD):
-            self("down", "--volumes", "--remove-orphans", "--timeout", "5", files=files)
+            self("down", "--volumes", "--remove-orphans", "--rmi", "local", "--timeout", "5",
+                 files=files)  # fmt: skip
+        subprocess.run(["docker", "image", "rm", "--force", f"{self.env['IMAGE']}:latest"],
+                       capture_output=True, check=False)  # fmt: skip
 
     def health(self) -> dict[str, str]:
         url = f"http://127.0.0.1:{self.env['WEB_PORT']}/health"
