@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -56,8 +56,18 @@ CMD ["gunicorn", "--bind", "0.0.0.0:8000", "bench:create_app()"]
 
 def hashed(requirement: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
-        sh(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-           "--dest", tmp, requirement)  # fmt: skip
+        sh(
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            tmp,
+            requirement,
+        )
         (wheel,) = Path(tmp).iterdir()
         digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     return f"{requirement} --hash=sha256:{digest}"
@@ -83,7 +93,15 @@ def deps_size(tag: str) -> int:
     return int(out.split()[0])
 
 
-def measure(project: Path, dockerfile: str, tag: str, repeat: int, added: str) -> dict:
+# name -> (Dockerfile, the pins file a new dependency goes into, image tag)
+SHAPES = {
+    "dockwright": ("Dockerfile", "requirements/production.txt", "bench-dockwright"),
+    "docker-init shape": ("Dockerfile.init", "requirements.txt", "bench-init"),
+}
+
+
+def measure(project: Path, shape: str, repeat: int, added: str) -> dict:
+    dockerfile, pins_file, tag = SHAPES[shape]
     sh("docker", "builder", "prune", "--all", "--force")  # no layers, no cache mounts
     cold = build(project, dockerfile, tag)
     size = image_size(tag)
@@ -94,8 +112,7 @@ def measure(project: Path, dockerfile: str, tag: str, repeat: int, added: str) -
         source.write_text(source.read_text() + f"\n# edit {i}\n")
         edits.append(build(project, dockerfile, tag))
 
-    pins = project / ("requirements.txt" if dockerfile == "Dockerfile.init" else
-                      "requirements/production.txt")  # fmt: skip
+    pins = project / pins_file
     original = pins.read_text()
     adds = []
     for i in range(repeat):
@@ -128,25 +145,23 @@ def main() -> int:
         req = project / "requirements"
         flat = [(req / "base.txt").read_text(), (req / "production.txt").read_text()]
         (project / "requirements.txt").write_text(
-            "".join(line + "\n" for text in flat for line in text.splitlines()
-                    if not line.startswith("-r"))  # fmt: skip
+            "".join(
+                line + "\n"
+                for text in flat
+                for line in text.splitlines()
+                if not line.startswith("-r")
+            )
         )
         (project / "Dockerfile.init").write_text(DOCKER_INIT_SHAPE.format(python=args.python))
 
         added = hashed(ADDED_DEPENDENCY)
-        results = {
-            "dockwright": measure(project, "Dockerfile", "bench-dockwright", args.repeat, added),
-            "docker-init shape": measure(
-                project, "Dockerfile.init", "bench-init", args.repeat, added
-            ),
-        }
-        installed = deps_size("bench-dockwright")
-    for name in results:
-        sh("docker", "image", "rm", "-f", "bench-dockwright" if name == "dockwright" else "bench-init")
+        results = {shape: measure(project, shape, args.repeat, added) for shape in SHAPES}
+        installed = deps_size(SHAPES["dockwright"][2])
+    sh("docker", "image", "rm", "--force", *(tag for _, _, tag in SHAPES.values()))
 
     report = {
         "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {shutil.os.cpu_count()} cores",  # type: ignore[attr-defined]
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "docker": sh("docker", "version", "--format", "{{.Server.Version}}").strip(),
         "python": args.python,
         "base_image_bytes": base,
@@ -162,10 +177,14 @@ def main() -> int:
 
 def print_table(report: dict) -> None:
     mb, deps = 1e6, report["installed_deps_bytes"]
-    print(f"{report['date']}, {report['machine']}, Docker {report['docker']}, "
-          f"python:{report['python']}-slim ({report['base_image_bytes'] / mb:.0f} MB)")  # fmt: skip
-    print("| image | over base | installed deps | overhead ratio | cold build "
-          "| source-edit rebuild | dep-add rebuild |")  # fmt: skip
+    print(
+        f"{report['date']}, {report['machine']}, Docker {report['docker']}, "
+        f"python:{report['python']}-slim ({report['base_image_bytes'] / mb:.0f} MB)"
+    )
+    print(
+        "| image | over base | installed deps | overhead ratio | cold build "
+        "| source-edit rebuild | dep-add rebuild |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, r in report["results"].items():
         over = r["image_bytes"] - report["base_image_bytes"]

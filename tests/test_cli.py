@@ -31,7 +31,9 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_answers_file_creates_the_project(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_answers_file_creates_the_project(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main([str(workdir / "demo"), "--answers-file", str(workdir / "answers.yml")])
 
     assert code == 0
@@ -50,7 +52,8 @@ def test_data_overrides_the_answers_file_and_defaults_fill_the_rest(workdir: Pat
     recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     assert recorded["app_kind"] == "ml-job"
     assert recorded["python_version"] == "3.11"
-    assert recorded["package_manager"] == "pip" and recorded["base_image"] == "slim"
+    assert recorded["package_manager"] == "pip"
+    assert recorded["base_image"] == "slim"
 
 
 def test_project_answers_file_can_be_reused(workdir: Path) -> None:
@@ -133,12 +136,15 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 
     err = capsys.readouterr().err
     assert code == 2
-    assert err.count("\n") == 1 and err.startswith("new-project: error: "), err
+    assert err.startswith("new-project: error: ")
+    assert err.count("\n") == 1, err
     assert message in err
     assert snapshot(tmp_path) == before
 
 
-def test_answers_file_that_is_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_answers_file_that_is_a_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main([str(tmp_path / "out"), "--answers-file", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -159,7 +165,9 @@ def test_destination_that_is_a_file(workdir: Path, capsys: pytest.CaptureFixture
     assert dest.read_text() == "a file"
 
 
-def test_non_empty_destination_without_force(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_non_empty_destination_without_force(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dest = workdir / "demo"
     dest.mkdir()
     write(dest / "notes.txt", "mine")
@@ -213,5 +221,6 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.startswith("new-project: error: unknown question 'unknown_key'")
-    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()

@@ -54,10 +54,21 @@ class Compose:
     def down(self) -> None:
         """Containers, volumes and the images built here go; shared images (postgres) stay."""
         for files in ([], PROD):
-            self("down", "--volumes", "--remove-orphans", "--rmi", "local", "--timeout", "5",
-                 files=files)  # fmt: skip
-        subprocess.run(["docker", "image", "rm", "--force", f"{self.env['IMAGE']}:latest"],
-                       capture_output=True, check=False)  # fmt: skip
+            self(
+                "down",
+                "--volumes",
+                "--remove-orphans",
+                "--rmi",
+                "local",
+                "--timeout",
+                "5",
+                files=files,
+            )
+        subprocess.run(
+            ["docker", "image", "rm", "--force", f"{self.env['IMAGE']}:latest"],
+            capture_output=True,
+            check=False,
+        )
 
     def health(self) -> dict[str, str]:
         url = f"http://127.0.0.1:{self.env['WEB_PORT']}/health"
@@ -106,7 +117,8 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
     compose("up", "--build", "--wait", "--wait-timeout", "180")
     assert compose.health() == expected
     tests = compose("exec", "-T", "web", "pytest", "-q", "-p", "no:cacheprovider")
-    assert " passed" in tests and "failed" not in tests
+    assert " passed" in tests
+    assert "failed" not in tests
     compose("down", "--timeout", "5")
 
     # Production: the multi-stage Dockerfile, gunicorn, no bind mounts.
@@ -117,9 +129,10 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
 
 
 @pytest.mark.parametrize(
-    "compose", [pytest.param({"app_kind": "ml-job", "python_version": "3.11"}, id="ml-job-py3.11")],
+    "compose",
+    [pytest.param({"app_kind": "ml-job", "python_version": "3.11"}, id="ml-job-py3.11")],
     indirect=True,
-)  # fmt: skip
+)
 def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
     project = compose.project
 
@@ -130,7 +143,8 @@ def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
     assert "15 predictions written" in compose("run", "--rm", "job", "predict")
     assert len((project / "data" / "predictions.csv").read_text().splitlines()) == 16
     tests = compose("run", "--rm", "job", "pytest", "-q", "-p", "no:cacheprovider")
-    assert " passed" in tests and "failed" not in tests
+    assert " passed" in tests
+    assert "failed" not in tests
 
     # Production: named volumes carry the model from `train` to `predict`.
     compose("build", files=PROD)

@@ -36,7 +36,8 @@ def test_combination_renders_parses_and_lints(render: Render, answers: dict[str,
     for dockerfile in ("Dockerfile", "Dockerfile.dev"):
         text = (project / dockerfile).read_text()
         assert f"ARG PYTHON_VERSION={answers['python_version']}\n" in text
-        assert "{{" not in text and "{%" not in text
+        assert "{{" not in text
+        assert "{%" not in text
         hadolint(project / dockerfile)
 
 
@@ -58,7 +59,8 @@ def test_files_follow_the_answers(render: Render) -> None:
     assert "postgres:17" in (flask / "compose.yaml").read_text()
     assert not (flask / "data").exists()
     assert (job / "batch" / "model.py").is_file()
-    assert (job / "data" / ".gitkeep").is_file() and (job / "models" / ".gitkeep").is_file()
+    assert (job / "data" / ".gitkeep").is_file()
+    assert (job / "models" / ".gitkeep").is_file()
     assert not (job / "scripts" / "healthcheck.py").exists()
     assert "HEALTHCHECK" not in (job / "Dockerfile").read_text()
 
@@ -69,7 +71,9 @@ def test_requirements_are_split_pinned_and_hashed(render: Render) -> None:
 
     for layer in ("development", "production"):
         assert "\n-r base.txt\n" in (req / f"{layer}.txt").read_text()
-    text = "".join((req / f"{layer}.txt").read_text() for layer in ("base", "development", "production"))
+    text = "".join(
+        (req / f"{layer}.txt").read_text() for layer in ("base", "development", "production")
+    )
     entries = [
         entry.strip()
         for entry in text.replace("\\\n", " ").splitlines()
@@ -78,7 +82,8 @@ def test_requirements_are_split_pinned_and_hashed(render: Render) -> None:
     assert entries
     for entry in entries:
         requirement, *hashes = entry.split(" --hash=")
-        assert "==" in requirement and hashes, entry
+        assert "==" in requirement, entry
+        assert hashes, entry
     names = {entry.split("==")[0] for entry in entries}
     assert {"flask", "werkzeug", "psycopg", "gunicorn", "pytest"} <= names
     assert "--require-hashes" in (project / "Dockerfile").read_text()

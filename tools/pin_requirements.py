@@ -60,13 +60,30 @@ def check_wheels(variant: str, work: Path) -> list[str]:
         for layer in LAYERS:
             platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
             result = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                 "--only-binary=:all:", "--python-version", python, *platforms,
-                 "--dest", str(work / "wheels"), "-r", str(PINS / variant / f"{layer}.txt")],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "--python-version",
+                    python,
+                    *platforms,
+                    "--dest",
+                    str(work / "wheels"),
+                    "-r",
+                    str(PINS / variant / f"{layer}.txt"),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if result.returncode:
-                failures.append(f"{variant}/{layer}.txt on Python {python}: {result.stderr.strip()}")
+                failures.append(
+                    f"{variant}/{layer}.txt on Python {python}: {result.stderr.strip()}"
+                )
     return failures
 
 

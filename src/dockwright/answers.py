@@ -25,7 +25,7 @@ class Question:
 
 
 def load_questions(template: Path) -> dict[str, Question]:
-    """The questions a user may answer: every copier.yml question except derived ones (when: false)."""
+    """The questions a user may answer: all of copier.yml's but the derived (when: false)."""
     spec = yaml.safe_load((template / "copier.yml").read_text(encoding="utf-8"))
     questions = {}
     for name, details in spec.items():

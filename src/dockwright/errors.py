@@ -1,4 +1,4 @@
-"""The one error tree. The CLI maps each class to an exit code and prints its message as one line."""
+"""The one error tree: the CLI maps each class to an exit code and prints its message."""
 
 
 class DockwrightError(Exception):
