@@ -1,0 +1,90 @@
+"""The interactive wizard in a real pseudo-terminal: copier's questionary prompts, keys and all."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+DOWN, ENTER, CTRL_C = "\x1b[B", "\r", "\x03"
+
+
+def spawn(dest: Path) -> pexpect.spawn:
+    env = {**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1", "COLUMNS": "120"}
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "dockwright", str(dest)],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
+
+
+def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
+    child.expect_exact(prompt)
+    child.send(keys)
+
+
+def test_wizard_asks_and_creates_the_project(tmp_path: Path) -> None:
+    dest = tmp_path / "my-job"
+    child = spawn(dest)
+
+    answer(child, "Project name", ENTER)  # the default: the folder's name
+    answer(child, "Dependency manager", ENTER)
+    answer(child, "What the project is", DOWN + ENTER)  # ML batch job
+    answer(child, "Base image variant", ENTER)
+    answer(child, "Python version", ENTER)
+    child.expect_exact("Next steps")  # no database question for a job
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert recorded["project_name"] == "my-job"
+    assert recorded["app_kind"] == "ml-job"
+    assert (dest / "my_job" / "model.py").is_file()
+
+
+def test_wizard_refuses_an_invalid_name_and_asks_again(tmp_path: Path) -> None:
+    child = spawn(tmp_path / "app")
+
+    answer(child, "Project name", "\x15" + "My App" + ENTER)  # Ctrl-U clears the default
+    child.expect_exact("must be lowercase letters")
+    child.send("\x15" + "my-app" + ENTER)
+    child.expect_exact("Dependency manager")
+    child.send(CTRL_C)
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 130
+
+
+def test_ctrl_c_in_the_wizard_writes_nothing(tmp_path: Path) -> None:
+    child = spawn(tmp_path / "app")
+
+    answer(child, "Project name", ENTER)
+    answer(child, "Dependency manager", CTRL_C)
+    child.expect_exact("interrupted; nothing was written")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["poetry", "uv"])
+def test_wizard_shows_why_a_manager_is_unavailable(tmp_path: Path, name: str) -> None:
+    child = spawn(tmp_path / "app")
+
+    answer(child, "Project name", ENTER)
+    child.expect_exact("Dependency manager")
+    child.expect(rf"{name} \(.*\) \(not available yet")
+    child.send(CTRL_C)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
