@@ -7,6 +7,7 @@ and 3.14 (the versions the Docker stand-ins provide here).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import urllib.request
@@ -98,6 +99,26 @@ def assert_hardened_runtime(stack: Compose, service: str) -> None:
     assert out.strip().endswith("hardened")
 
 
+def assert_repinning_works(stack: Compose) -> None:
+    """scripts/pin-requirements.sh in the dev container: keeps a fresh project's pins as they
+    are, and pins a new dependency with its hashes. (Only where no pin depends on the Python
+    version: the shipped pins are made on 3.11, and pip-compile pins for the Python it runs on.)"""
+    req = stack.project / "requirements"
+    before = {path.name: path.read_text() for path in req.glob("*.txt")}
+    repin = ["run", "--rm", "--no-deps", "web", "scripts/pin-requirements.sh"]
+
+    stack(*repin)
+    assert {path.name: path.read_text() for path in req.glob("*.txt")} == before
+
+    with (req / "production.in").open("a") as handle:
+        handle.write("six\n")
+    stack(*repin)
+    production = (req / "production.txt").read_text()
+    assert "\nsix==" in production
+    assert production.count("--hash=sha256:") > before["production.txt"].count("--hash=sha256:")
+    assert (req / "base.txt").read_text() == before["base.txt"]
+
+
 @pytest.mark.parametrize(
     "compose",
     [
@@ -119,6 +140,8 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
     tests = compose("exec", "-T", "web", "pytest", "-q", "-p", "no:cacheprovider")
     assert " passed" in tests
     assert "failed" not in tests
+    if not postgres:
+        assert_repinning_works(compose)
     compose("down", "--timeout", "5")
 
     # Production: the multi-stage Dockerfile, gunicorn, no bind mounts.
@@ -136,10 +159,19 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
 def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
     project = compose.project
 
-    # Development: ./data and ./models are bind-mounted.
+    # Development: ./data and ./models are bind-mounted, and what the container writes there
+    # belongs to the host user (DEV_UID/DEV_GID). Run as root, act as a user who is not.
+    uid, gid = os.getuid(), os.getgid()
+    if uid == 0:
+        uid = gid = 4321
+        compose.env.update(DEV_UID=str(uid), DEV_GID=str(gid))
+        for path in [project, *project.rglob("*")]:
+            os.chown(path, uid, gid)
     compose("build")
     assert "holdout accuracy" in compose("run", "--rm", "job", "train")
-    assert (project / "models" / "model.joblib").stat().st_size > 0
+    model = project / "models" / "model.joblib"
+    assert model.stat().st_size > 0
+    assert (model.stat().st_uid, model.stat().st_gid) == (uid, gid)
     assert "15 predictions written" in compose("run", "--rm", "job", "predict")
     assert len((project / "data" / "predictions.csv").read_text().splitlines()) == 16
     tests = compose("run", "--rm", "job", "pytest", "-q", "-p", "no:cacheprovider")
