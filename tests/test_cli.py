@@ -224,3 +224,15 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_nested_destination_is_created_and_left_alone_on_error(workdir: Path) -> None:
+    good = workdir / "a" / "b" / "demo"
+    assert main([str(good), "--answers-file", str(workdir / "answers.yml")]) == 0
+    assert (good / "Dockerfile").is_file()
+
+    bad = workdir / "x" / "y" / "demo"
+    code = main([str(bad), "--answers-file", str(workdir / "answers.yml"), "--data", "app_kind=x"])
+    assert code == 2
+    assert not (workdir / "x").exists()
+    assert [p.name for p in workdir.iterdir() if p.name.startswith(".")] == []
