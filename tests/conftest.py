@@ -15,12 +15,14 @@ import pytest
 
 from dockwright import generate
 
-# Every combination this release generates: app kind x database x Python version.
-STACKS = [
+# Every combination this release generates: manager x app kind x database (x Python version).
+MANAGERS = ["pip", "uv"]
+APPS = [
     {"app_kind": "flask", "database": "none"},
     {"app_kind": "flask", "database": "postgres"},
     {"app_kind": "ml-job"},
 ]
+STACKS = [{"package_manager": manager, **app} for manager in MANAGERS for app in APPS]
 PYTHON_VERSIONS = ["3.11", "3.12", "3.13", "3.14"]
 
 

@@ -100,7 +100,7 @@ BAD_INPUT = [
     ("project_name: demo\napp_kind: django\n", [], "app_kind: 'django' is not in"),
     ("project_name: demo\npython_version: '3.9'\n", [], "python_version: '3.9' is not in"),
     ("project_name: demo\nbase_image: alpine\n", [], "base_image: not available yet"),
-    ("project_name: demo\npackage_manager: uv\n", [], "package_manager: not available yet"),
+    ("project_name: demo\npackage_manager: poetry\n", [], "package_manager: not available yet"),
     ("project_name: demo\napp_kind: [flask]\n", [], "app_kind: expected text, got a list"),
     ("project_name: demo\ndatabase: no\n", [], "database: expected text, got a boolean"),
     ("project_name: {a: 1}\n", [], "project_name: expected text, got a mapping"),
@@ -236,3 +236,20 @@ def test_nested_destination_is_created_and_left_alone_on_error(workdir: Path) ->
     assert code == 2
     assert not (workdir / "x").exists()
     assert [p.name for p in workdir.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_unexpected_failure_is_one_line_exit_1_and_writes_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_env(project: Path) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(dockwright.generate, "_write_env", broken_env)
+    before = snapshot(workdir)
+
+    code = main([str(workdir / "demo"), "--answers-file", str(workdir / "answers.yml")])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err == "new-project: error: unexpected RuntimeError: disk on fire (please report this)\n"
+    assert snapshot(workdir) == before

@@ -1,7 +1,7 @@
 """Docker end to end: generated stacks build, boot, answer, and pass their own tests inside.
 
-Each stack runs on a different Python version, so the three builds also cover 3.11, 3.13
-and 3.14 (the versions the Docker stand-ins provide here).
+Every manager is built with each app kind; the Python versions are spread over the builds so
+that 3.11, 3.13 and 3.14 (the versions the Docker stand-ins provide here) are all covered.
 """
 
 from __future__ import annotations
@@ -89,14 +89,22 @@ def compose(request: pytest.FixtureRequest, render: Render) -> Iterator[Compose]
 
 
 def assert_hardened_runtime(stack: Compose, service: str) -> None:
-    """Production: non-root, no compiler, no installer in the environment."""
+    """Production: non-root, no compiler, no installer in the environment, no uv at all."""
     check = (
         'test "$(id -u):$(id -g)" = 10001:10001'
-        " && ! command -v gcc && ! command -v cc"
+        " && ! command -v gcc && ! command -v cc && ! command -v uv"
         " && test ! -e /opt/venv/bin/pip && echo hardened"
     )
     out = stack("run", "--rm", "--no-deps", "--entrypoint", "sh", service, "-c", check, files=PROD)
     assert out.strip().endswith("hardened")
+
+
+def assert_uv_relocking_works(stack: Compose, service: str) -> None:
+    """uv in the dev container: the shipped lock is current, and `uv add` updates it."""
+    stack("run", "--rm", "--no-deps", service, "uv", "lock", "--check")
+    stack("run", "--rm", "--no-deps", service, "uv", "add", "--no-sync", "--group", "prod", "six")
+    assert '"six' in (stack.project / "pyproject.toml").read_text()
+    assert '\nname = "six"\n' in (stack.project / "uv.lock").read_text()
 
 
 def assert_repinning_works(stack: Compose) -> None:
@@ -122,10 +130,22 @@ def assert_repinning_works(stack: Compose) -> None:
 @pytest.mark.parametrize(
     "compose",
     [
-        pytest.param({"app_kind": "flask", "python_version": "3.14"}, id="flask-py3.14"),
         pytest.param(
-            {"app_kind": "flask", "database": "postgres", "python_version": "3.13"},
-            id="flask-postgres-py3.13",
+            {"package_manager": "pip", "app_kind": "flask", "python_version": "3.14"},
+            id="pip-flask-py3.14",
+        ),
+        pytest.param(
+            {"package_manager": "pip", "app_kind": "flask", "database": "postgres"},
+            id="pip-flask-postgres-py3.13",
+        ),
+        pytest.param(
+            {
+                "package_manager": "uv",
+                "app_kind": "flask",
+                "database": "postgres",
+                "python_version": "3.11",
+            },
+            id="uv-flask-postgres-py3.11",
         ),
     ],
     indirect=True,
@@ -140,7 +160,9 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
     tests = compose("exec", "-T", "web", "pytest", "-q", "-p", "no:cacheprovider")
     assert " passed" in tests
     assert "failed" not in tests
-    if not postgres:
+    if (compose.project / "uv.lock").exists():
+        assert_uv_relocking_works(compose, "web")  # production below builds the new lock
+    elif not postgres:
         assert_repinning_works(compose)
     compose("down", "--timeout", "5")
 
@@ -153,7 +175,16 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
 
 @pytest.mark.parametrize(
     "compose",
-    [pytest.param({"app_kind": "ml-job", "python_version": "3.11"}, id="ml-job-py3.11")],
+    [
+        pytest.param(
+            {"package_manager": "pip", "app_kind": "ml-job", "python_version": "3.11"},
+            id="pip-ml-job-py3.11",
+        ),
+        pytest.param(
+            {"package_manager": "uv", "app_kind": "ml-job", "python_version": "3.14"},
+            id="uv-ml-job-py3.14",
+        ),
+    ],
     indirect=True,
 )
 def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:

@@ -66,7 +66,7 @@ def test_files_follow_the_answers(render: Render) -> None:
 
 
 def test_requirements_are_split_pinned_and_hashed(render: Render) -> None:
-    project = render(app_kind="flask", database="postgres")
+    project = render(app_kind="flask", database="postgres", package_manager="pip")
     req = project / "requirements"
 
     for layer in ("development", "production"):
@@ -87,6 +87,25 @@ def test_requirements_are_split_pinned_and_hashed(render: Render) -> None:
     names = {entry.split("==")[0] for entry in entries}
     assert {"flask", "werkzeug", "psycopg", "gunicorn", "pytest"} <= names
     assert "--require-hashes" in (project / "Dockerfile").read_text()
+
+
+def test_uv_lock_matches_its_manifest_and_names_the_project(render: Render) -> None:
+    project = render("uv-app", app_kind="flask", database="postgres", package_manager="uv")
+
+    assert '\nname = "uv-app"\n' in (project / "uv.lock").read_text()
+    assert not (project / "requirements").exists()
+    assert "uv sync --locked" in (project / "Dockerfile").read_text()
+    uv = tool("uv")
+    if uv is None:
+        pytest.skip("uv is not installed here (pip install -e '.[dev]')")
+    subprocess.run([uv, "lock", "--check", "--offline", "--quiet"], cwd=project, check=True)
+
+
+def test_the_dev_tools_uv_is_the_one_the_dockerfiles_pin() -> None:
+    root = Path(__file__).resolve().parents[1]
+    stacks = (root / "template" / "includes" / "stacks.jinja").read_text()
+    pinned_image = stacks.split('"ghcr.io/astral-sh/uv:')[1].split('"')[0]
+    assert f'"uv=={pinned_image}"' in (root / "pyproject.toml").read_text()
 
 
 def test_env_is_created_from_the_example_and_ignored(render: Render) -> None:
@@ -123,7 +142,6 @@ def test_answers_file_records_the_choices(render: Render) -> None:
         ({"package_manager": "poetry"}, "package_manager: not available yet"),
         ({"package_manager": "pipenv"}, "package_manager: not available yet"),
         ({"package_manager": "conda"}, "package_manager: not available yet"),
-        ({"package_manager": "uv"}, "package_manager: not available yet"),
         ({"base_image": "alpine"}, "base_image: not available yet"),
         ({"app_kind": "ml-job", "database": "postgres"}, "database: a database service comes"),
     ],

@@ -58,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error(str(AbortedError("interrupted; nothing was written")))
         return AbortedError.exit_code
+    except Exception as failure:  # a bug of ours: still one line, and nothing was written
+        error(f"unexpected {type(failure).__name__}: {failure} (please report this)")
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:
