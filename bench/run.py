@@ -93,15 +93,25 @@ def deps_size(tag: str) -> int:
     return int(out.split()[0])
 
 
-# name -> (Dockerfile, the pins file a new dependency goes into, image tag)
-SHAPES = {
-    "dockwright": ("Dockerfile", "requirements/production.txt", "bench-dockwright"),
-    "docker-init shape": ("Dockerfile.init", "requirements.txt", "bench-init"),
-}
+def with_dependency(project: Path, manager: str) -> dict[Path, str]:
+    """The files that change when the manager adds six, as they read afterwards. Computed once,
+    outside the timings, the way each manager's own workflow does it."""
+    if manager == "uv":
+        before = {
+            project / name: (project / name).read_text() for name in ("pyproject.toml", "uv.lock")
+        }
+        sh("uv", "add", "--quiet", "--no-sync", "--group", "prod", ADDED_DEPENDENCY, cwd=project)
+        after = {path: path.read_text() for path in before}
+        for path, text in before.items():
+            path.write_text(text)
+        return after
+    pins = project / (
+        "requirements.txt" if manager == "docker-init" else "requirements/production.txt"
+    )
+    return {pins: pins.read_text() + hashed(ADDED_DEPENDENCY) + "\n"}
 
 
-def measure(project: Path, shape: str, repeat: int, added: str) -> dict:
-    dockerfile, pins_file, tag = SHAPES[shape]
+def measure(project: Path, dockerfile: str, tag: str, manager: str, repeat: int) -> dict:
     sh("docker", "builder", "prune", "--all", "--force")  # no layers, no cache mounts
     cold = build(project, dockerfile, tag)
     size = image_size(tag)
@@ -112,14 +122,16 @@ def measure(project: Path, shape: str, repeat: int, added: str) -> dict:
         source.write_text(source.read_text() + f"\n# edit {i}\n")
         edits.append(build(project, dockerfile, tag))
 
-    pins = project / pins_file
-    original = pins.read_text()
+    added = with_dependency(project, manager)
+    original = {path: path.read_text() for path in added}
     adds = []
     for i in range(repeat):
-        # A new comment each time: BuildKit would otherwise reuse the layer from the last round.
-        pins.write_text(original + f"{added}  # round {i}\n")
+        for n, (path, text) in enumerate(added.items()):
+            # A new comment each round: BuildKit would otherwise reuse an earlier round's layer.
+            path.write_text(text + (f"# round {i}\n" if n == 0 else ""))
         adds.append(build(project, dockerfile, tag))
-        pins.write_text(original)
+        for path, text in original.items():
+            path.write_text(text)
         build(project, dockerfile, tag)  # back to the starting point (cached)
     return {
         "cold_build_s": round(cold, 2),
@@ -132,19 +144,21 @@ def measure(project: Path, shape: str, repeat: int, added: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default="3.13")
+    parser.add_argument("--manager", default="pip", choices=("pip", "uv"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
     base = image_size(f"python:{args.python}-slim")
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "bench"
+        ours, init = Path(tmp) / "ours" / "bench", Path(tmp) / "init" / "bench"
         answers = {"project_name": "bench", "app_kind": "flask", "python_version": args.python}
-        generate.create(project, answers, interactive=False)
-        # The docker-init shape reads one requirements.txt: the same pins, flattened.
-        req = project / "requirements"
+        generate.create(ours, {**answers, "package_manager": args.manager}, interactive=False)
+        # The docker-init shape reads one requirements.txt: the pip stack's pins, flattened.
+        generate.create(init, {**answers, "package_manager": "pip"}, interactive=False)
+        req = init / "requirements"
         flat = [(req / "base.txt").read_text(), (req / "production.txt").read_text()]
-        (project / "requirements.txt").write_text(
+        (init / "requirements.txt").write_text(
             "".join(
                 line + "\n"
                 for text in flat
@@ -152,18 +166,24 @@ def main() -> int:
                 if not line.startswith("-r")
             )
         )
-        (project / "Dockerfile.init").write_text(DOCKER_INIT_SHAPE.format(python=args.python))
+        (init / "Dockerfile.init").write_text(DOCKER_INIT_SHAPE.format(python=args.python))
 
-        added = hashed(ADDED_DEPENDENCY)
-        results = {shape: measure(project, shape, args.repeat, added) for shape in SHAPES}
-        installed = deps_size(SHAPES["dockwright"][2])
-    sh("docker", "image", "rm", "--force", *(tag for _, _, tag in SHAPES.values()))
+        name = f"dockwright ({args.manager})"
+        results = {
+            name: measure(ours, "Dockerfile", "bench-dockwright", args.manager, args.repeat),
+            "docker-init shape": measure(
+                init, "Dockerfile.init", "bench-init", "docker-init", args.repeat
+            ),
+        }
+        installed = deps_size("bench-dockwright")
+    sh("docker", "image", "rm", "--force", "bench-dockwright", "bench-init")
 
     report = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "docker": sh("docker", "version", "--format", "{{.Server.Version}}").strip(),
         "python": args.python,
+        "manager": args.manager,
         "base_image_bytes": base,
         "installed_deps_bytes": installed,
         "results": results,
