@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import dockwright.cli
 import dockwright.generate
 from dockwright.cli import main
 
@@ -182,7 +183,7 @@ def test_non_empty_destination_without_force(
 def test_wizard_without_a_terminal_asks_for_an_answers_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dockwright.generate, "stdin_is_interactive", lambda: False)
+    monkeypatch.setattr(dockwright.cli, "stdin_is_interactive", lambda: False)
     assert main([str(tmp_path / "out")]) == 2
     assert "no terminal to ask the questions on" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []

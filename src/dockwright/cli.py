@@ -72,12 +72,16 @@ def _run(args: argparse.Namespace) -> int:
     checked = answers.check(given, questions)
 
     interactive = args.answers_file is None
-    if interactive and not generate.stdin_is_interactive():
+    if interactive and not stdin_is_interactive():
         raise UsageError("no terminal to ask the questions on; pass --answers-file FILE")
 
     recorded = generate.create(args.dest, checked, interactive=interactive, force=args.force)
     _next_steps(args.dest, recorded)
     return 0
+
+
+def stdin_is_interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _next_steps(dest: Path, recorded: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ import os
 import re
 import secrets
 import shutil
-import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -142,7 +141,3 @@ def _existing_ancestor(path: Path) -> Path:
     while not path.exists():
         path = path.parent
     return path
-
-
-def stdin_is_interactive() -> bool:
-    return sys.stdin is not None and sys.stdin.isatty()
