@@ -1,5 +1,7 @@
-"""Snapshots of two typical renders, so a stray blank line or a changed instruction shows up in
-review. After an intended template change: DOCKWRIGHT_UPDATE_SNAPSHOTS=1 pytest tests/test_snapshots.py
+"""Snapshots of two typical renders, so a stray blank line or a changed instruction shows up
+in review. After an intended template change, rewrite them:
+
+    DOCKWRIGHT_UPDATE_SNAPSHOTS=1 pytest tests/test_snapshots.py
 """
 
 from __future__ import annotations
