@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         error(str(failure))
         return failure.exit_code
     except KeyboardInterrupt:
-        error(str(AbortedError("interrupted; nothing was written")))
+        error(str(AbortedError()))
         return AbortedError.exit_code
     except Exception as failure:  # a bug of ours: still one line, and nothing was written
         error(f"unexpected {type(failure).__name__}: {failure} (please report this)")

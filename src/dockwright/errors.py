@@ -17,3 +17,6 @@ class AbortedError(DockwrightError):
     """The user pressed Ctrl-C; exit 130 like a shell."""
 
     exit_code = 130
+
+    def __init__(self, message: str = "interrupted; nothing was written") -> None:
+        super().__init__(message)

@@ -71,7 +71,7 @@ def create(
         _move_into_place(project, dest)
         return {k: v for k, v in recorded.items() if not k.startswith("_")}
     except KeyboardInterrupt:
-        raise AbortedError("interrupted; nothing was written") from None
+        raise AbortedError() from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -88,7 +88,7 @@ def _render(project: Path, answers: Mapping[str, Any], *, interactive: bool, des
             cleanup_on_error=False,
         )
     except CopierAnswersInterrupt:
-        raise AbortedError("interrupted; nothing was written") from None
+        raise AbortedError() from None
     except InvalidTypeError as error:
         raise UsageError(str(error) or "an answer has the wrong type") from None
     except ValueError as error:  # copier's choice and validator errors
