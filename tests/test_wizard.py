@@ -77,14 +77,21 @@ def test_ctrl_c_in_the_wizard_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name", ["poetry", "uv"])
-def test_wizard_shows_why_a_manager_is_unavailable(tmp_path: Path, name: str) -> None:
-    child = spawn(tmp_path / "app")
+def test_wizard_shows_why_alpine_is_unavailable_for_conda(tmp_path: Path) -> None:
+    dest = tmp_path / "app"
+    child = spawn(dest)
 
     answer(child, "Project name", ENTER)
-    child.expect_exact("Dependency manager")
-    child.expect(rf"{name} \(.*\) \(not available yet")
-    child.send(CTRL_C)
+    answer(child, "Dependency manager", DOWN * 3 + ENTER)  # conda
+    answer(child, "What the project is", DOWN + ENTER)  # ML batch job
+    child.expect_exact("Base image variant")
+    child.expect_exact("conda works with slim only")  # alpine, greyed out with the reason
+    child.send(ENTER)  # slim
+    answer(child, "Python version", ENTER)
+    child.expect_exact("scripts/lock-conda.sh")  # the next step a conda project needs
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 130
+
+    assert child.exitstatus == 0
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert (recorded["package_manager"], recorded["base_image"]) == ("conda", "slim")

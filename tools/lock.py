@@ -8,7 +8,14 @@ template/includes/:
   supported Python) -> pins/<variant>/{base,development,production}.txt, then checks that
   every pinned version has a wheel for every supported Python;
 - uv: runs `uv lock` (universal: one lock for every Python and platform) ->
-  locks/uv/<variant>.lock, with the project's name left as a template variable.
+  locks/uv/<variant>.lock, with the project's name left as a template variable;
+- poetry: runs `poetry lock` (universal, like uv's) -> locks/poetry/<variant>.lock, through
+  PyPI's simple index (see tools/poetry_index.py);
+- pipenv: runs `pipenv lock` (on the oldest supported Python, like pip's pins) ->
+  locks/pipenv/<variant>.lock.
+
+conda is not locked here: generated conda projects make their lock with
+scripts/lock-conda.sh, which needs conda-forge.
 
     pip install -e '.[dev]'
     python tools/lock.py            # keep versions that still fit
@@ -18,6 +25,7 @@ template/includes/:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +33,9 @@ import tempfile
 from pathlib import Path
 
 import copier
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import poetry_index
 
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDES = ROOT / "template" / "includes"
@@ -80,6 +91,43 @@ def lock_uv(variant: str, answers: dict[str, str], upgrade: bool, work: Path) ->
     stored.write_text(text.replace(f'name = "{LOCK_ROOT}"', 'name = "{{ project_name }}"'))
 
 
+def lock_poetry(variant: str, answers: dict[str, str], upgrade: bool, work: Path) -> None:
+    project = render("poetry", answers, ["poetry.lock"], work / f"poetry-{variant}")
+    stored = INCLUDES / "locks" / "poetry" / f"{variant}.lock"
+    if stored.exists() and not upgrade:  # start from the current lock, as in a generated project
+        shutil.copy(stored, project / "poetry.lock")
+        poetry_index.use_simple_index(project)
+    else:
+        (project / "pyproject.toml").write_text(
+            (project / "pyproject.toml").read_text() + poetry_index.SOURCE
+        )
+    subprocess.run(
+        [sys.executable, "-m", "poetry", "lock", "--quiet", *(["--regenerate"] if upgrade else [])],
+        cwd=project,
+        check=True,
+    )
+    poetry_index.use_pypi(project)
+    subprocess.run([sys.executable, "-m", "poetry", "check", "--lock"], cwd=project, check=True)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project / "poetry.lock", stored)
+
+
+def lock_pipenv(variant: str, answers: dict[str, str], work: Path) -> None:
+    # pipenv always resolves afresh: locking is upgrading.
+    project = render("pipenv", answers, ["Pipfile.lock"], work / f"pipenv-{variant}")
+    env = {**os.environ, "PIPENV_VENV_IN_PROJECT": "1", "PIPENV_IGNORE_VIRTUALENVS": "1"}
+    env.update(PIPENV_VERBOSITY="-1", PIPENV_NOSPIN="1")
+    subprocess.run(
+        [sys.executable, "-m", "pipenv", "lock", "--python", sys.executable],
+        cwd=project,
+        env=env,
+        check=True,
+    )
+    stored = INCLUDES / "locks" / "pipenv" / f"{variant}.lock"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project / "Pipfile.lock", stored)
+
+
 def check_wheels(variant: str, work: Path) -> list[str]:
     """One line per (Python, layer) whose pip pins have no installable wheel."""
     failures = []
@@ -105,15 +153,22 @@ def check_wheels(variant: str, work: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upgrade", action="store_true", help="move every pin to the newest")
-    parser.add_argument("--manager", choices=("pip", "uv"), action="append", help="default: all")
+    managers_all = ("pip", "poetry", "pipenv", "uv")
+    parser.add_argument("--manager", choices=managers_all, action="append", help="default: all")
     args = parser.parse_args()
-    managers = args.manager or ["pip", "uv"]
+    managers = args.manager or list(managers_all)
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         for variant, answers in VARIANTS.items():
             if "uv" in managers:
                 print(f"uv lock: {variant}")
                 lock_uv(variant, answers, args.upgrade, Path(tmp))
+            if "poetry" in managers:
+                print(f"poetry lock: {variant}")
+                lock_poetry(variant, answers, args.upgrade, Path(tmp))
+            if "pipenv" in managers:
+                print(f"pipenv lock: {variant}")
+                lock_pipenv(variant, answers, Path(tmp))
             if "pip" in managers:
                 print(f"pip pins: {variant}")
                 lock_pip(variant, answers, args.upgrade, Path(tmp))

@@ -87,6 +87,11 @@ def stdin_is_interactive() -> bool:
 def _next_steps(dest: Path, recorded: dict[str, Any]) -> None:
     flask = recorded.get("app_kind") == "flask"
     steps = [f"cd {dest}", "git init && git add -A && git commit -m 'Start from dockwright'"]
+    if recorded.get("package_manager") == "conda":
+        # No conda channel is bundled: the lock is made where conda-forge is reachable.
+        steps.append(
+            "scripts/lock-conda.sh                 # creates conda-lock.yml (needs conda-forge)"
+        )
     if flask:
         steps += [
             "docker compose up --build --wait      # dev server on http://localhost:8000",
