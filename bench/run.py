@@ -1,4 +1,4 @@
-"""Benchmark the generated Flask/pip/slim production image against the `docker init` shape.
+"""Benchmark a generated Flask/slim production image against the `docker init` shape.
 
 Both images are built from the same generated project, in the same run, on the same engine:
 
@@ -12,7 +12,8 @@ cold build (no layer cache, no cache mounts), rebuild after a source edit, rebui
 adding one dependency. Targets (issue 2): overhead <= 1.1x the dependencies' size,
 source-edit rebuild <= 0.25 s, dependency-add rebuild faster than the docker-init shape.
 
-    python bench/run.py [--python 3.13] [--repeat 5] [--json bench/results/DATE.json]
+    python bench/run.py [--manager pip|poetry|pipenv|uv] [--python 3.13] [--repeat 5]
+                        [--json bench/results/DATE-MANAGER.json]
 """
 
 from __future__ import annotations
@@ -27,10 +28,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from datetime import date
 from pathlib import Path
 
 from dockwright import generate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import poetry_index  # tools/ is not a package
+
+MANAGERS = ("pip", "poetry", "pipenv", "uv")
 
 # A small pure-Python package that neither image has yet, added as pip-compile would:
 # pinned, with its hash (both shapes install the hashed pins in hash-checking mode).
@@ -73,6 +81,14 @@ def hashed(requirement: str) -> str:
     return f"{requirement} --hash=sha256:{digest}"
 
 
+def pypi_json_api_answers() -> bool:
+    try:
+        with urllib.request.urlopen("https://pypi.org/pypi/six/1.16.0/json", timeout=10):
+            return True
+    except (urllib.error.URLError, TimeoutError):
+        return False
+
+
 def sh(*cmd: str, cwd: Path | None = None) -> str:
     return subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True).stdout
 
@@ -96,11 +112,50 @@ def deps_size(tag: str) -> int:
 def with_dependency(project: Path, manager: str) -> dict[Path, str]:
     """The files that change when the manager adds six, as they read afterwards. Computed once,
     outside the timings, the way each manager's own workflow does it."""
-    if manager == "uv":
-        before = {
-            project / name: (project / name).read_text() for name in ("pyproject.toml", "uv.lock")
-        }
-        sh("uv", "add", "--quiet", "--no-sync", "--group", "prod", ADDED_DEPENDENCY, cwd=project)
+    files = {
+        "uv": ("pyproject.toml", "uv.lock"),
+        "poetry": ("pyproject.toml", "poetry.lock"),
+        "pipenv": ("Pipfile", "Pipfile.lock"),
+    }
+    if manager in files:
+        before = {project / name: (project / name).read_text() for name in files[manager]}
+        if manager == "uv":
+            sh(
+                "uv",
+                "add",
+                "--quiet",
+                "--no-sync",
+                "--group",
+                "prod",
+                ADDED_DEPENDENCY,
+                cwd=project,
+            )
+        elif manager == "poetry":
+            sh(
+                sys.executable,
+                "-m",
+                "poetry",
+                "add",
+                "--quiet",
+                "--lock",
+                ADDED_DEPENDENCY,
+                cwd=project,
+            )
+        else:
+            pipfile = project / "Pipfile"
+            name, version = ADDED_DEPENDENCY.split("==")
+            text = pipfile.read_text().replace(
+                "[packages]\n", f'[packages]\n{name} = "=={version}"\n'
+            )
+            pipfile.write_text(text)
+            env = {**os.environ, "PIPENV_VENV_IN_PROJECT": "1", "PIPENV_IGNORE_VIRTUALENVS": "1"}
+            subprocess.run(
+                [sys.executable, "-m", "pipenv", "lock", "--python", sys.executable],
+                cwd=project,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
         after = {path: path.read_text() for path in before}
         for path, text in before.items():
             path.write_text(text)
@@ -144,7 +199,7 @@ def measure(project: Path, dockerfile: str, tag: str, manager: str, repeat: int)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default="3.13")
-    parser.add_argument("--manager", default="pip", choices=("pip", "uv"))
+    parser.add_argument("--manager", default="pip", choices=MANAGERS)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -154,6 +209,8 @@ def main() -> int:
         ours, init = Path(tmp) / "ours" / "bench", Path(tmp) / "init" / "bench"
         answers = {"project_name": "bench", "app_kind": "flask", "python_version": args.python}
         generate.create(ours, {**answers, "package_manager": args.manager}, interactive=False)
+        if args.manager == "poetry" and not pypi_json_api_answers():
+            poetry_index.use_simple_index(ours)  # see tools/poetry_index.py
         # The docker-init shape reads one requirements.txt: the pip stack's pins, flattened.
         generate.create(init, {**answers, "package_manager": "pip"}, interactive=False)
         req = init / "requirements"

@@ -15,6 +15,9 @@ import pytest
 
 from dockwright import generate
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))  # tools/ holds scripts, not a package
+
 # Every combination this release generates: manager x base x app kind x database (x Python).
 MANAGERS = ["pip", "poetry", "pipenv", "conda", "uv"]
 BASES = {manager: ["slim", "alpine"] for manager in MANAGERS} | {"conda": ["slim"]}

@@ -6,15 +6,19 @@ that 3.11, 3.13 and 3.14 (the versions the Docker stand-ins provide here) are al
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import socket
 import subprocess
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import poetry_index
 import pytest
 
 from conftest import Render, docker_engine, run
@@ -78,10 +82,30 @@ class Compose:
             return dict(json.load(response))
 
 
+@functools.cache
+def pypi_json_api_answers() -> bool:
+    """Whether PyPI's per-version JSON API answers here (poetry's PyPI reads go through it)."""
+    try:
+        with urllib.request.urlopen("https://pypi.org/pypi/six/1.16.0/json", timeout=10):
+            return True
+    except (urllib.error.URLError, TimeoutError):
+        return False
+
+
+def generate(render: Render, answers: dict[str, str]) -> Path:
+    project = render("dwapp", **answers)
+    if answers["package_manager"] == "poetry" and not pypi_json_api_answers():
+        # A PyPI proxy that serves only the simple index: poetry reads the same files through
+        # it when it is declared as a source (tools/poetry_index.py). The Dockerfiles, the
+        # commands and the locked versions stay the generated ones.
+        poetry_index.use_simple_index(project)
+    return project
+
+
 @pytest.fixture
 def compose(request: pytest.FixtureRequest, render: Render) -> Iterator[Compose]:
     answers = request.param
-    stack = Compose(render("dwapp", **answers))
+    stack = Compose(generate(render, answers))
     try:
         yield stack
     finally:
@@ -89,11 +113,13 @@ def compose(request: pytest.FixtureRequest, render: Render) -> Iterator[Compose]
 
 
 def assert_hardened_runtime(stack: Compose, service: str) -> None:
-    """Production: non-root, no compiler, no installer in the environment, no uv at all."""
+    """Production: non-root, no compiler, no installer the build needed, no dev packages."""
     check = (
         'test "$(id -u):$(id -g)" = 10001:10001'
-        " && ! command -v gcc && ! command -v cc && ! command -v uv"
-        " && test ! -e /opt/venv/bin/pip && echo hardened"
+        " && ! command -v gcc && ! command -v cc"
+        " && ! command -v uv && ! command -v poetry && ! command -v pipenv"
+        " && test ! -e /opt/venv/bin/pip && test ! -e /opt/poetry && test ! -e /opt/pipenv"
+        " && ! python -c 'import pytest' 2>/dev/null && echo hardened"
     )
     out = stack("run", "--rm", "--no-deps", "--entrypoint", "sh", service, "-c", check, files=PROD)
     assert out.strip().endswith("hardened")
@@ -105,6 +131,19 @@ def assert_uv_relocking_works(stack: Compose, service: str) -> None:
     stack("run", "--rm", "--no-deps", service, "uv", "add", "--no-sync", "--group", "prod", "six")
     assert '"six' in (stack.project / "pyproject.toml").read_text()
     assert '\nname = "six"\n' in (stack.project / "uv.lock").read_text()
+
+
+def assert_poetry_relocking_works(stack: Compose, service: str) -> None:
+    """poetry in the dev container: the lock is current, and `poetry add --lock` updates it."""
+    stack("run", "--rm", "--no-deps", service, "poetry", "check", "--lock")
+    stack("run", "--rm", "--no-deps", service, "poetry", "add", "--lock", "six")
+    assert '"six' in (stack.project / "pyproject.toml").read_text()
+    assert '\nname = "six"\n' in (stack.project / "poetry.lock").read_text()
+
+
+def assert_pipenv_lock_is_current(stack: Compose, service: str) -> None:
+    """pipenv in the dev container agrees that Pipfile.lock matches the Pipfile."""
+    assert "up-to-date" in stack("run", "--rm", "--no-deps", service, "pipenv", "verify")
 
 
 def assert_repinning_works(stack: Compose) -> None:
@@ -147,6 +186,19 @@ def assert_repinning_works(stack: Compose) -> None:
             },
             id="uv-flask-postgres-py3.11",
         ),
+        pytest.param(
+            {"package_manager": "poetry", "app_kind": "flask", "python_version": "3.11"},
+            id="poetry-flask-py3.11",
+        ),
+        pytest.param(
+            {
+                "package_manager": "pipenv",
+                "app_kind": "flask",
+                "database": "postgres",
+                "python_version": "3.14",
+            },
+            id="pipenv-flask-postgres-py3.14",
+        ),
     ],
     indirect=True,
 )
@@ -162,6 +214,10 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
     assert "failed" not in tests
     if (compose.project / "uv.lock").exists():
         assert_uv_relocking_works(compose, "web")  # production below builds the new lock
+    elif (compose.project / "poetry.lock").exists():
+        assert_poetry_relocking_works(compose, "web")  # production below builds the new lock
+    elif (compose.project / "Pipfile").exists():
+        assert_pipenv_lock_is_current(compose, "web")
     elif not postgres:
         assert_repinning_works(compose)
     compose("down", "--timeout", "5")
@@ -183,6 +239,14 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
         pytest.param(
             {"package_manager": "uv", "app_kind": "ml-job", "python_version": "3.14"},
             id="uv-ml-job-py3.14",
+        ),
+        pytest.param(
+            {"package_manager": "poetry", "app_kind": "ml-job", "python_version": "3.14"},
+            id="poetry-ml-job-py3.14",
+        ),
+        pytest.param(
+            {"package_manager": "pipenv", "app_kind": "ml-job"},
+            id="pipenv-ml-job-py3.13",
         ),
     ],
     indirect=True,
@@ -216,3 +280,43 @@ def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
     listing = compose("run", "--rm", "job", "ls", "/app/models", files=PROD)
     assert "model.joblib" in listing.split()
     assert_hardened_runtime(compose, "job")
+
+
+STALE = {
+    # manager: (the manifest, a line that adds a dependency to it, what the build says)
+    "pip": ("requirements/production.txt", "six==1.16.0\n", "Hashes are required"),
+    "poetry": (
+        "pyproject.toml",
+        '[tool.poetry.group.extra.dependencies]\nsix = "*"\n',
+        "pyproject.toml changed significantly",
+    ),
+    "pipenv": ("Pipfile", 'six = "*"\n', "is out of date"),
+    "uv": ("pyproject.toml", "", "needs to be updated"),
+}
+
+
+@pytest.mark.parametrize("manager", STALE)
+def test_a_stale_or_missing_lock_fails_the_build(render: Render, manager: str) -> None:
+    project = generate(render, {"package_manager": manager})
+    manifest, addition, message = STALE[manager]
+    if manager == "uv":
+        text = (project / manifest).read_text()
+        (project / manifest).write_text(text.replace('"flask>=3.1",', '"flask>=3.1",\n    "six",'))
+    else:
+        with (project / manifest).open("a") as handle:
+            handle.write(addition)
+    tag = f"dwtest-stale-{uuid.uuid4().hex[:8]}"
+    build = ["docker", "build", "--progress", "plain", "--target", "builder", "-t", tag, "."]
+
+    stale = subprocess.run(build, cwd=project, capture_output=True, text=True, check=False)
+    assert stale.returncode != 0, f"{manager}: a stale lock built"
+    said = " ".join(re.sub(r"(?m)^#\d+ [\d.]+ ", "", stale.stderr).split())
+    assert message in said, stale.stderr[-3000:]
+
+    lock = {"pip": "requirements/production.txt", "poetry": "poetry.lock"}.get(manager)
+    lock = lock or {"pipenv": "Pipfile.lock", "uv": "uv.lock"}[manager]
+    (project / lock).unlink()
+    missing = subprocess.run(build, cwd=project, capture_output=True, text=True, check=False)
+    assert missing.returncode != 0, f"{manager}: a missing lock built"
+    assert "not found" in missing.stderr, missing.stderr[-3000:]
+    subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, check=False)

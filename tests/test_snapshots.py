@@ -1,4 +1,4 @@
-"""Snapshots of two typical renders, so a stray blank line or a changed instruction shows up
+"""Snapshots of typical renders, so a stray blank line or a changed instruction shows up
 in review. After an intended template change, rewrite them:
 
     DOCKWRIGHT_UPDATE_SNAPSHOTS=1 pytest tests/test_snapshots.py
@@ -26,6 +26,8 @@ FILES = [
 CASES = {
     "pip-flask-postgres": {"package_manager": "pip", "app_kind": "flask", "database": "postgres"},
     "uv-ml-job": {"package_manager": "uv", "app_kind": "ml-job"},
+    "poetry-alpine-flask": {"package_manager": "poetry", "base_image": "alpine"},
+    "conda-ml-job": {"package_manager": "conda", "app_kind": "ml-job"},
 }
 
 

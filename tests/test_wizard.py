@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pexpect
-import pytest
 import yaml
 
 DOWN, ENTER, CTRL_C = "\x1b[B", "\r", "\x03"

@@ -16,6 +16,7 @@ Either way the lock's content-hash is recomputed by poetry itself.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 SOURCE = """
@@ -58,7 +59,9 @@ def use_pypi(project: Path) -> None:
 
 def rehash(project: Path) -> None:
     """Set poetry.lock's content-hash to what poetry computes for pyproject.toml."""
-    from poetry.factory import Factory
+    with warnings.catch_warnings():  # poetry's dependencies use deprecated importlib APIs
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from poetry.factory import Factory
 
     content_hash = Factory().create_poetry(project).locker._get_content_hash()
     lock = project / "poetry.lock"
