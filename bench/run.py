@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -121,7 +122,7 @@ def with_dependency(project: Path, manager: str) -> dict[Path, str]:
         before = {project / name: (project / name).read_text() for name in files[manager]}
         if manager == "uv":
             sh(
-                "uv",
+                shutil.which("uv") or str(Path(sys.executable).with_name("uv")),
                 "add",
                 "--quiet",
                 "--no-sync",
