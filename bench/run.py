@@ -29,15 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import date
 from pathlib import Path
 
 from dockwright import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import poetry_index  # tools/ is not a package
+import lock  # tools/ is not a package
+import poetry_index
 
 MANAGERS = ("pip", "poetry", "pipenv", "uv")
 
@@ -80,14 +79,6 @@ def hashed(requirement: str) -> str:
         (wheel,) = Path(tmp).iterdir()
         digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     return f"{requirement} --hash=sha256:{digest}"
-
-
-def pypi_json_api_answers() -> bool:
-    try:
-        with urllib.request.urlopen("https://pypi.org/pypi/six/1.16.0/json", timeout=10):
-            return True
-    except (urllib.error.URLError, TimeoutError):
-        return False
 
 
 def sh(*cmd: str, cwd: Path | None = None) -> str:
@@ -149,14 +140,7 @@ def with_dependency(project: Path, manager: str) -> dict[Path, str]:
                 "[packages]\n", f'[packages]\n{name} = "=={version}"\n'
             )
             pipfile.write_text(text)
-            env = {**os.environ, "PIPENV_VENV_IN_PROJECT": "1", "PIPENV_IGNORE_VIRTUALENVS": "1"}
-            subprocess.run(
-                [sys.executable, "-m", "pipenv", "lock", "--python", sys.executable],
-                cwd=project,
-                env=env,
-                check=True,
-                capture_output=True,
-            )
+            lock.pipenv_lock(project, quiet=True)
         after = {path: path.read_text() for path in before}
         for path, text in before.items():
             path.write_text(text)
@@ -210,8 +194,8 @@ def main() -> int:
         ours, init = Path(tmp) / "ours" / "bench", Path(tmp) / "init" / "bench"
         answers = {"project_name": "bench", "app_kind": "flask", "python_version": args.python}
         generate.create(ours, {**answers, "package_manager": args.manager}, interactive=False)
-        if args.manager == "poetry" and not pypi_json_api_answers():
-            poetry_index.use_simple_index(ours)  # see tools/poetry_index.py
+        if args.manager == "poetry":
+            poetry_index.use_simple_index_where_needed(ours)  # see tools/poetry_index.py
         # The docker-init shape reads one requirements.txt: the pip stack's pins, flattened.
         generate.create(init, {**answers, "package_manager": "pip"}, interactive=False)
         req = init / "requirements"

@@ -6,13 +6,11 @@ that 3.11, 3.13 and 3.14 (the versions the Docker stand-ins provide here) are al
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
 import socket
 import subprocess
-import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -82,30 +80,17 @@ class Compose:
             return dict(json.load(response))
 
 
-@functools.cache
-def pypi_json_api_answers() -> bool:
-    """Whether PyPI's per-version JSON API answers here (poetry's PyPI reads go through it)."""
-    try:
-        with urllib.request.urlopen("https://pypi.org/pypi/six/1.16.0/json", timeout=10):
-            return True
-    except (urllib.error.URLError, TimeoutError):
-        return False
-
-
-def generate(render: Render, answers: dict[str, str]) -> Path:
+def generated_project(render: Render, answers: dict[str, str]) -> Path:
     project = render("dwapp", **answers)
-    if answers["package_manager"] == "poetry" and not pypi_json_api_answers():
-        # A PyPI proxy that serves only the simple index: poetry reads the same files through
-        # it when it is declared as a source (tools/poetry_index.py). The Dockerfiles, the
-        # commands and the locked versions stay the generated ones.
-        poetry_index.use_simple_index(project)
+    if answers["package_manager"] == "poetry":
+        poetry_index.use_simple_index_where_needed(project)  # see tools/poetry_index.py
     return project
 
 
 @pytest.fixture
 def compose(request: pytest.FixtureRequest, render: Render) -> Iterator[Compose]:
     answers = request.param
-    stack = Compose(generate(render, answers))
+    stack = Compose(generated_project(render, answers))
     try:
         yield stack
     finally:
@@ -283,28 +268,35 @@ def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
 
 
 STALE = {
-    # manager: (the manifest, a line that adds a dependency to it, what the build says)
-    "pip": ("requirements/production.txt", "six==1.16.0\n", "Hashes are required"),
+    # manager: (the manifest, what adds a dependency to it, what the build says, the lock)
+    "pip": (
+        "requirements/production.txt",
+        "six==1.16.0\n",
+        "Hashes are required",
+        "requirements/production.txt",
+    ),
     "poetry": (
         "pyproject.toml",
         '[tool.poetry.group.extra.dependencies]\nsix = "*"\n',
         "pyproject.toml changed significantly",
+        "poetry.lock",
     ),
-    "pipenv": ("Pipfile", 'six = "*"\n', "is out of date"),
-    "uv": ("pyproject.toml", "", "needs to be updated"),
+    "pipenv": ("Pipfile", 'six = "*"\n', "is out of date", "Pipfile.lock"),
+    "uv": (
+        "pyproject.toml",
+        '[project.optional-dependencies]\nextra = ["six"]\n',
+        "needs to be updated",
+        "uv.lock",
+    ),
 }
 
 
 @pytest.mark.parametrize("manager", STALE)
 def test_a_stale_or_missing_lock_fails_the_build(render: Render, manager: str) -> None:
-    project = generate(render, {"package_manager": manager})
-    manifest, addition, message = STALE[manager]
-    if manager == "uv":
-        text = (project / manifest).read_text()
-        (project / manifest).write_text(text.replace('"flask>=3.1",', '"flask>=3.1",\n    "six",'))
-    else:
-        with (project / manifest).open("a") as handle:
-            handle.write(addition)
+    project = generated_project(render, {"package_manager": manager})
+    manifest, addition, message, lock = STALE[manager]
+    with (project / manifest).open("a") as handle:
+        handle.write(addition)
     tag = f"dwtest-stale-{uuid.uuid4().hex[:8]}"
     build = ["docker", "build", "--progress", "plain", "--target", "builder", "-t", tag, "."]
 
@@ -313,8 +305,6 @@ def test_a_stale_or_missing_lock_fails_the_build(render: Render, manager: str) -
     said = " ".join(re.sub(r"(?m)^#\d+ [\d.]+ ", "", stale.stderr).split())
     assert message in said, stale.stderr[-3000:]
 
-    lock = {"pip": "requirements/production.txt", "poetry": "poetry.lock"}.get(manager)
-    lock = lock or {"pipenv": "Pipfile.lock", "uv": "uv.lock"}[manager]
     (project / lock).unlink()
     missing = subprocess.run(build, cwd=project, capture_output=True, text=True, check=False)
     assert missing.returncode != 0, f"{manager}: a missing lock built"

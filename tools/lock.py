@@ -112,9 +112,9 @@ def lock_poetry(variant: str, answers: dict[str, str], upgrade: bool, work: Path
     shutil.copy(project / "poetry.lock", stored)
 
 
-def lock_pipenv(variant: str, answers: dict[str, str], work: Path) -> None:
-    # pipenv always resolves afresh: locking is upgrading.
-    project = render("pipenv", answers, ["Pipfile.lock"], work / f"pipenv-{variant}")
+def pipenv_lock(project: Path, quiet: bool = False) -> None:
+    """`pipenv lock` in project, on this interpreter, in a venv of the project's own (never
+    the one this runs in)."""
     env = {**os.environ, "PIPENV_VENV_IN_PROJECT": "1", "PIPENV_IGNORE_VIRTUALENVS": "1"}
     env.update(PIPENV_VERBOSITY="-1", PIPENV_NOSPIN="1")
     subprocess.run(
@@ -122,7 +122,14 @@ def lock_pipenv(variant: str, answers: dict[str, str], work: Path) -> None:
         cwd=project,
         env=env,
         check=True,
+        capture_output=quiet,
     )
+
+
+def lock_pipenv(variant: str, answers: dict[str, str], work: Path) -> None:
+    # pipenv always resolves afresh: locking is upgrading.
+    project = render("pipenv", answers, ["Pipfile.lock"], work / f"pipenv-{variant}")
+    pipenv_lock(project)
     stored = INCLUDES / "locks" / "pipenv" / f"{variant}.lock"
     stored.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(project / "Pipfile.lock", stored)

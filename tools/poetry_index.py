@@ -7,15 +7,18 @@ explicit poetry source is read through the simple API, and yields the same files
 
 - tools/lock.py locks through that source, then attributes the packages back to PyPI
   (use_pypi), so the shipped poetry.lock is what poetry writes against pypi.org;
-- the Docker tests do the reverse (use_simple_index) before building where PyPI is reached
-  through such a proxy.
+- the Docker tests and the benchmark do the reverse before building, where PyPI is reached
+  through such a proxy (use_simple_index_where_needed).
 
 Either way the lock's content-hash is recomputed by poetry itself.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import urllib.error
+import urllib.request
 import warnings
 from pathlib import Path
 
@@ -31,6 +34,23 @@ type = "legacy"
 url = "https://pypi.org/simple"
 reference = "pypi-simple"
 """
+
+
+@functools.cache
+def pypi_json_api_answers() -> bool:
+    """Whether PyPI's per-version JSON API answers here."""
+    try:
+        with urllib.request.urlopen("https://pypi.org/pypi/six/1.16.0/json", timeout=10):
+            return True
+    except (urllib.error.URLError, TimeoutError):
+        return False
+
+
+def use_simple_index_where_needed(project: Path) -> None:
+    """use_simple_index, only where PyPI's JSON API does not answer. The Dockerfiles, the
+    commands and the locked versions stay the generated ones."""
+    if not pypi_json_api_answers():
+        use_simple_index(project)
 
 
 def use_simple_index(project: Path) -> None:
