@@ -249,7 +249,7 @@ def test_an_unexpected_failure_is_one_line_exit_1_and_writes_nothing(
     def broken_env(project: Path) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(dockwright.generate, "_write_env", broken_env)
+    monkeypatch.setattr(dockwright.generate, "sync_env", broken_env)
     before = snapshot(workdir)
 
     code = main([str(workdir / "demo"), "--answers-file", str(workdir / "answers.yml")])

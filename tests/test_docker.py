@@ -19,7 +19,9 @@ from pathlib import Path
 import poetry_index
 import pytest
 
+import repos
 from conftest import Render, docker_engine, run
+from dockwright.cli import main
 
 pytestmark = pytest.mark.docker
 
@@ -73,8 +75,8 @@ class Compose:
             check=False,
         )
 
-    def health(self) -> dict[str, str]:
-        url = f"http://127.0.0.1:{self.env['WEB_PORT']}/health"
+    def health(self, path: str = "/health") -> dict[str, str]:
+        url = f"http://127.0.0.1:{self.env['WEB_PORT']}{path}"
         with urllib.request.urlopen(url, timeout=5) as response:
             assert response.status == 200
             return dict(json.load(response))
@@ -310,3 +312,37 @@ def test_a_stale_or_missing_lock_fails_the_build(render: Render, manager: str) -
     assert missing.returncode != 0, f"{manager}: a missing lock built"
     assert "not found" in missing.stderr, missing.stderr[-3000:]
     subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, check=False)
+
+
+# Projects dockwright did not make (tests/repos.py), one per buildable manager: adopted, they
+# build, boot or run, and pass their own tests in the development image.
+ADOPTED = {
+    "pip-flask": "/health",
+    "poetry-flask": "/health",
+    "uv-flask": "/healthz",
+    "pipenv-job": None,
+}
+
+
+@pytest.mark.parametrize("name", ADOPTED)
+def test_an_adopted_project_builds_runs_and_passes_its_tests(tmp_path: Path, name: str) -> None:
+    repo = repos.make(name, tmp_path)
+    if (repo / "poetry.lock").exists():
+        poetry_index.use_simple_index_where_needed(repo)  # see tools/poetry_index.py
+    assert main(["adopt", str(repo), "--yes"]) == 0
+    service = "web" if ADOPTED[name] else "job"
+    stack = Compose(repo)
+    try:
+        tests = stack("run", "--rm", "--no-deps", service, "pytest", "-q", "-p", "no:cacheprovider")
+        assert " passed" in tests
+        assert "failed" not in tests
+        if health := ADOPTED[name]:
+            stack("up", "--build", "--wait", "--wait-timeout", "180", files=PROD)
+            assert stack.health(health) == {"status": "ok"}
+            assert "gunicorn" in stack("top", "web", files=PROD)
+        else:
+            stack("build", files=PROD)
+            assert "trained, accuracy" in stack("run", "--rm", "job", files=PROD)
+        assert_hardened_runtime(stack, service)
+    finally:
+        stack.down()

@@ -22,6 +22,8 @@ class Question:
     name: str
     type: str
     choices: tuple[str, ...]
+    # Where an adopted project keeps its pieces: `new-project adopt` detects and asks these.
+    adopt_only: bool = False
 
 
 def load_questions(template: Path) -> dict[str, Question]:
@@ -37,6 +39,7 @@ def load_questions(template: Path) -> dict[str, Question]:
             name=name,
             type=details.get("type", "str"),
             choices=tuple(str(v["value"] if isinstance(v, dict) else v) for v in values),
+            adopt_only="adopted" in str(details.get("when", "")),
         )
     return questions
 
@@ -80,21 +83,38 @@ def parse_data(pairs: Iterable[str]) -> dict[str, str]:
     return data
 
 
-def check(answers: Mapping[str, Any], questions: Mapping[str, Question]) -> dict[str, Any]:
+def check(
+    answers: Mapping[str, Any], questions: Mapping[str, Question], *, adopting: bool = False
+) -> dict[str, Any]:
     """Refuse unknown keys and non-scalar values; hand the rest to copier, which checks the
     choices and validators. Numbers become text (YAML reads 3.13 as a number)."""
     checked = {}
     for key, value in answers.items():
         question = questions.get(key)
-        if question is None:
-            raise UsageError(f"unknown question {key!r}; known: {', '.join(questions)}")
-        if question.type == "str":
+        if question is None or (key == "adopted"):
+            known = ", ".join(q.name for q in questions.values() if adopting or not q.adopt_only)
+            raise UsageError(f"unknown question {key!r}; known: {known}")
+        if question.adopt_only and not adopting:
+            raise UsageError(f"{key}: describes an adopted project (`new-project adopt`) only")
+        if question.type == "bool":
+            if not isinstance(value, bool):
+                value = _boolean(key, value)
+        elif question.type == "str":
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 hint = " (quote it)" if isinstance(value, bool) else ""
                 raise UsageError(f"{key}: expected text, got a {_kind(value)}{hint}")
             value = str(value)
         checked[key] = value
     return checked
+
+
+def _boolean(key: str, value: object) -> bool:
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1"):
+        return True
+    if text in ("false", "no", "0"):
+        return False
+    raise UsageError(f"{key}: expected true or false, got {value!r}")
 
 
 def _kind(value: object) -> str:

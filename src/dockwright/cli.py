@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.panel import Panel
+from rich.table import Table
 
-from dockwright import __version__, answers, generate
+from dockwright import __version__, adopt, answers, generate, update
 from dockwright.console import console, error
 from dockwright.errors import AbortedError, DockwrightError, UsageError
+
+COMMANDS = ("update", "adopt")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="new-project",
         description="Scaffold a Dockerized Python project (Flask web app or ML batch job).",
-        epilog="Without --answers-file the questions are asked interactively.",
+        epilog="Without --answers-file the questions are asked interactively. "
+        "`new-project update [DIR]` brings a project to this version of the template; "
+        "`new-project adopt [DIR]` adds the Docker layer to a project made without dockwright.",
     )
     parser.add_argument("dest", type=Path, metavar="DEST", help="directory to create")
     parser.add_argument(
@@ -49,9 +54,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_update_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="new-project update",
+        description="Bring a dockwright project to this dockwright's template version, "
+        "merging three ways so your own edits stay. Needs a clean git work tree.",
+        epilog="Exit 0: updated (review with `git diff`, then commit); 1: conflicts to resolve; "
+        "2: refused, nothing changed.",
+    )
+    parser.add_argument("dir", type=Path, nargs="?", default=Path("."), metavar="DIR")
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change an answer (repeatable), e.g. package_manager=uv; the files follow",
+    )
+    parser.add_argument(
+        "--pretend", action="store_true", help="show what would change; write nothing"
+    )
+    return parser
+
+
+def build_adopt_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="new-project adopt",
+        description="Add dockwright's Docker layer (Dockerfiles, compose files, .dockerignore, "
+        "scripts/, answers file) to an existing Python project. Your code and dependency "
+        "files are never touched.",
+        epilog="The detected answers are shown and asked for confirmation; --yes or "
+        "--answers-file takes them as they are.",
+    )
+    parser.add_argument("dir", type=Path, nargs="?", default=Path("."), metavar="DIR")
+    parser.add_argument(
+        "--answers-file", type=Path, metavar="FILE", help="YAML answers (no prompt)"
+    )
+    parser.add_argument(
+        "--data", action="append", default=[], metavar="KEY=VALUE", help="set one answer"
+    )
+    parser.add_argument("--yes", action="store_true", help="take the detected answers (no prompt)")
+    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _run(build_parser().parse_args(argv))
+        if words and words[0] == "update":
+            return _update(build_update_parser().parse_args(words[1:]))
+        if words and words[0] == "adopt":
+            return _adopt(build_adopt_parser().parse_args(words[1:]))
+        return _run(build_parser().parse_args(words))
     except DockwrightError as failure:
         error(str(failure))
         return failure.exit_code
@@ -77,6 +130,87 @@ def _run(args: argparse.Namespace) -> int:
 
     recorded = generate.create(args.dest, checked, interactive=interactive, force=args.force)
     _next_steps(args.dest, recorded)
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    questions = answers.load_questions(generate.template_path())
+    recorded = update.read_recorded_answers(args.dir) if args.data else {}
+    data = answers.check(
+        answers.parse_data(args.data), questions, adopting=bool(recorded.get("adopted"))
+    )
+    outcome = update.update(args.dir, data, pretend=args.pretend)
+    would = "would be " if args.pretend else ""
+    versions_moved = (
+        f"{outcome.old} → {outcome.new}" if outcome.old != outcome.new else f"at {outcome.new}"
+    )
+    if outcome.conflicts:
+        table = Table(title=f"Conflicts: {versions_moved}", title_justify="left")
+        table.add_column("File")
+        table.add_column("Marked with")
+        for path, how in outcome.conflicts:
+            table.add_row(path, how)
+        console.print(table)
+        rest = f"; {len(outcome.changed)} other file(s) {would}changed" if outcome.changed else ""
+        console.print(f"Resolve the conflicts{rest}, then commit.")
+        error(
+            f"{len(outcome.conflicts)} conflict(s) {'would need' if args.pretend else 'need'} "
+            "resolving: " + ", ".join(path for path, _ in outcome.conflicts)
+        )
+        return 1
+    if not outcome.changed:
+        console.print(f"{args.dir} is up to date with template {outcome.new}; nothing changed.")
+        return 0
+    title = f"{'Would update' if args.pretend else 'Updated'} {args.dir}: {versions_moved}"
+    table = Table(title=title, title_justify="left")
+    table.add_column("Change")
+    table.add_column("File")
+    for what, path in outcome.changed:
+        table.add_row(what, path)
+    console.print(table)
+    console.print(
+        "Nothing was written (--pretend)."
+        if args.pretend
+        else "Review with `git diff`, then commit."
+    )
+    return 0
+
+
+def _adopt(args: argparse.Namespace) -> int:
+    questions = answers.load_questions(generate.template_path())
+    given: dict[str, Any] = {}
+    if args.answers_file is not None:
+        given.update(answers.read_answers_file(args.answers_file))
+    given.update(answers.parse_data(args.data))
+    checked = answers.check(given, questions, adopting=True)
+    guess = adopt.guess_answers(args.dir)
+
+    table = Table(title=f"Detected in {args.dir}", title_justify="left")
+    table.add_column("Answer")
+    table.add_column("Guess")
+    table.add_column("From")
+    for key, value in guess.answers.items():
+        table.add_row(key, str(value), guess.reasons.get(key, "the folder's name"))
+    console.print(table)
+
+    interactive = args.answers_file is None and not args.yes
+    if interactive and not stdin_is_interactive():
+        raise UsageError("no terminal to confirm the answers on; pass --yes or --answers-file FILE")
+    done = adopt.adopt(args.dir, guess, checked, interactive=interactive, force=args.force)
+    steps = [
+        f"cd {args.dir}",
+        "git add -A && git commit -m 'Docker layer from dockwright'",
+        *[f"# {warning}" for warning in done.warnings],
+        "docker compose up --build --wait"
+        if done.answers.get("app_kind") == "flask"
+        else "docker compose run --rm job",
+        "new-project update                    # later: newer template versions, your edits kept",
+    ]
+    console.print(
+        f"Adopted {args.dir}: wrote {len(done.written)} file(s)"
+        + (f", overwrote {', '.join(done.overwritten)}" if done.overwritten else "")
+    )
+    console.print(Panel("\n".join(steps), title="Next steps", expand=False))
     return 0
 
 

@@ -19,20 +19,15 @@ import copier
 import yaml
 from copier.errors import CopierAnswersInterrupt, CopierError, InvalidTypeError
 
+from dockwright import versions
 from dockwright.errors import AbortedError, DockwrightError, UsageError
 
 ANSWERS_FILE = ".copier-answers.yml"
 
 
 def template_path() -> Path:
-    """The template shipped inside the wheel, or the source tree's when run from a checkout."""
-    packaged = Path(__file__).parent / "template"
-    if (packaged / "copier.yml").is_file():
-        return packaged
-    source = Path(__file__).resolve().parents[2] / "template"
-    if (source / "copier.yml").is_file():
-        return source
-    raise DockwrightError("the dockwright template is missing from this installation")
+    """The installed template's directory (its questions are read from here)."""
+    return versions.template_dir()
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
@@ -65,8 +60,9 @@ def create(
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name or 'project'}.dockwright-", dir=anchor))
     try:
         project = staging / "project"
-        _render(project, answers, interactive=interactive, dest=dest)
-        _write_env(project)
+        defaults = {"project_name": default_project_name(dest)}
+        render(project, answers, interactive=interactive, user_defaults=defaults)
+        sync_env(project)
         recorded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
         _move_into_place(project, dest)
         return {k: v for k, v in recorded.items() if not k.startswith("_")}
@@ -76,48 +72,68 @@ def create(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _render(project: Path, answers: Mapping[str, Any], *, interactive: bool, dest: Path) -> None:
+def render(
+    project: Path,
+    answers: Mapping[str, Any],
+    *,
+    interactive: bool,
+    user_defaults: Mapping[str, Any],
+) -> None:
+    """copier renders the installed template into project; its errors become ours."""
     try:
-        copier.run_copy(
-            str(template_path()),
-            project,
-            data=dict(answers),
-            user_defaults={"project_name": default_project_name(dest)},
-            defaults=not interactive,
-            quiet=True,
-            cleanup_on_error=False,
-        )
+        with versions.template_source() as source:
+            copier.run_copy(
+                source.url,
+                project,
+                vcs_ref=source.tag,
+                data=dict(answers),
+                user_defaults=dict(user_defaults),
+                defaults=not interactive,
+                quiet=True,
+                cleanup_on_error=False,
+            )
     except CopierAnswersInterrupt:
         raise AbortedError() from None
     except InvalidTypeError as error:
         raise UsageError(str(error) or "an answer has the wrong type") from None
     except ValueError as error:  # copier's choice and validator errors
-        raise UsageError(_strip_prefix(str(error))) from None
+        raise UsageError(strip_prefix(str(error))) from None
     except CopierError as error:
         raise DockwrightError(str(error)) from None
 
 
-def _strip_prefix(message: str) -> str:
+def strip_prefix(message: str) -> str:
     """copier says "Validation error for question 'x': ..."; we say "x: ..."."""
     match = re.match(r"(?:Validation error for question|Invalid choice for) '(\w+)': (.*)", message)
     return f"{match[1]}: {match[2]}" if match else message
 
 
-def _write_env(project: Path) -> None:
-    """.env from .env.example: your UID/GID for the dev image and a fresh database password."""
+def sync_env(project: Path) -> None:
+    """.env from .env.example: your UID/GID for the dev image and a fresh database password.
+    An existing .env keeps its values and gains only the keys it lacks (after an update)."""
     example = project / ".env.example"
-    lines = example.read_text(encoding="utf-8").splitlines()
+    if not example.is_file():
+        return
+    env = project / ".env"
+    existing = env.read_text(encoding="utf-8").splitlines() if env.is_file() else []
+    present = {line.partition("=")[0] for line in existing if not line.startswith("#")}
     uid, gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") else (1000, 1000)
     values = {
         "DEV_UID": str(uid),
         "DEV_GID": str(gid),
         "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
     }
-    out = []
-    for line in lines:
+    missing = []
+    for line in example.read_text(encoding="utf-8").splitlines():
         key = line.partition("=")[0]
-        out.append(f"{key}={values[key]}" if key in values and not line.startswith("#") else line)
-    env = project / ".env"
+        if existing and (line.startswith("#") or not line.strip() or key in present):
+            continue
+        missing.append(
+            f"{key}={values[key]}" if key in values and not line.startswith("#") else line
+        )
+    if existing and not missing:
+        return
+    out = [*existing, *([""] if existing else []), *missing]
     env.write_text("\n".join(out) + "\n", encoding="utf-8")
     env.chmod(0o600)
 

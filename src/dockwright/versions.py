@@ -1,0 +1,225 @@
+"""Where the template comes from: its released versions, offline.
+
+Every release of the template is a tagged commit (vX.Y.Z) in one git history, the history of
+the template's public repository, TEMPLATE_URL. The wheel ships that history as a git bundle,
+releases.bundle. At run time it is cloned into a scratch repository, the installed template is
+committed on top when its version is not released yet, and copier is given TEMPLATE_URL with
+git's `url.<scratch>.insteadOf` pointing it at the scratch repository. So a project's
+.copier-answers.yml records the public address and a tag, which is what a plain
+`copier update` needs, while dockwright itself never touches the network.
+
+DOCKWRIGHT_TEMPLATE names another git repository of the template (a fork, or the versions a
+test builds) to use in place of the shipped releases; its newest version tag is "installed".
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+from plumbum import local
+
+from dockwright import __version__
+from dockwright.errors import DockwrightError
+
+TEMPLATE_URL = "https://github.com/dockwright/dockwright-template.git"
+BUNDLE = Path(__file__).parent / "releases.bundle"
+OVERRIDE_ENV = "DOCKWRIGHT_TEMPLATE"
+
+# Commits made here get fixed names and dates, so the same template gives the same commit.
+_IDENTITY = {
+    "GIT_AUTHOR_NAME": "dockwright",
+    "GIT_AUTHOR_EMAIL": "releases@dockwright.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+00:00",
+    "GIT_COMMITTER_NAME": "dockwright",
+    "GIT_COMMITTER_EMAIL": "releases@dockwright.invalid",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+00:00",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """The template copier is given: its address, and the tag of the installed version."""
+
+    url: str
+    tag: str
+
+    @property
+    def version(self) -> Version:
+        return tag_version(self.tag)
+
+
+def tag_version(tag: str) -> Version:
+    """v0.2.0 -> 0.2.0; copier's `git describe` form v0.2.0-3-gabc1234 -> 0.2.0."""
+    try:
+        return Version(tag.removeprefix("v").split("-")[0])
+    except InvalidVersion:
+        raise DockwrightError(f"{tag!r} is not a template version") from None
+
+
+@contextmanager
+def template_source() -> Iterator[Source]:
+    """The installed template for copier, offline, for the duration of the block."""
+    scratch = _scratch()
+    override = os.environ.get(OVERRIDE_ENV)
+    if override:
+        repo = Path(override).resolve()
+        tag = newest_tag(repo)
+        cache = Path(tempfile.mkdtemp(dir=scratch))  # the repository may change between runs
+    else:
+        repo, tag = _shipped(scratch)
+        cache = scratch / "copier-cache"
+    with _redirect(TEMPLATE_URL, repo, cache):
+        yield Source(TEMPLATE_URL, tag)
+
+
+@functools.cache
+def _scratch() -> Path:
+    """A directory for the template repository and copier's cache, made once a process (a
+    test run renders hundreds of projects) and removed when it exits."""
+    scratch = Path(tempfile.mkdtemp(prefix="dockwright-template-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return scratch
+
+
+@functools.cache
+def _shipped(scratch: Path) -> tuple[Path, str]:
+    repo = Path(tempfile.mkdtemp(dir=scratch)) / "template.git"
+    return repo, installed_release(repo, template_dir())
+
+
+def template_dir() -> Path:
+    """The template shipped inside the wheel, or the source tree's when run from a checkout."""
+    packaged = Path(__file__).parent / "template"
+    if (packaged / "copier.yml").is_file():
+        return packaged
+    source = Path(__file__).resolve().parents[2] / "template"
+    if (source / "copier.yml").is_file():
+        return source
+    raise DockwrightError("the dockwright template is missing from this installation")
+
+
+def installed_release(repo: Path, template: Path, version: str = __version__) -> str:
+    """Fill the bare repository `repo` with the shipped releases and the installed template;
+    return the installed version's tag."""
+    if BUNDLE.is_file():
+        git("clone", "--quiet", "--bare", str(BUNDLE), str(repo))
+    else:
+        git("init", "--quiet", "--bare", str(repo))
+    tag = f"v{version}"
+    tree = write_tree(repo, template)
+    released = git("tag", "--list", tag, repo=repo)
+    if released:
+        if git("rev-parse", f"{tag}^{{tree}}", repo=repo) != tree:
+            raise DockwrightError(
+                f"the installed template differs from its release {tag}: "
+                "a released template never changes, so bump dockwright's version"
+            )
+        return tag
+    parents = []
+    if newest := _newest_or_none(repo):
+        parents = ["-p", git("rev-parse", f"{newest}^{{commit}}", repo=repo)]
+    commit = git("commit-tree", tree, *parents, "-m", f"dockwright template {tag}", repo=repo)
+    git("tag", tag, commit, repo=repo)
+    return tag
+
+
+def newest_tag(repo: Path) -> str:
+    newest = _newest_or_none(repo)
+    if newest is None:
+        raise DockwrightError(f"{OVERRIDE_ENV}={repo}: no vX.Y.Z tag in that git repository")
+    return newest
+
+
+def _newest_or_none(repo: Path) -> str | None:
+    try:
+        listed = git("tag", "--list", "v*", repo=repo)
+    except DockwrightError:
+        raise DockwrightError(f"{repo} is not a git repository of the template") from None
+    versions = {}
+    for tag in listed.split():
+        try:
+            versions[Version(tag[1:])] = tag
+        except InvalidVersion:
+            continue
+    return versions[max(versions)] if versions else None
+
+
+def write_tree(repo: Path, directory: Path) -> str:
+    """Store directory's files in repo as a tree object; return its id. Bytecode caches are
+    left out; the executable bit is kept."""
+    files = sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+    paths = "\n".join(str(p) for p in files)
+    blobs = git("hash-object", "-w", "--stdin-paths", repo=repo, stdin=paths).split()
+    entries = "".join(
+        f"{'100755' if os.access(p, os.X_OK) else '100644'} {blob}\t"
+        f"{p.relative_to(directory).as_posix()}\n"
+        for p, blob in zip(files, blobs, strict=True)
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        git("update-index", "--add", "--index-info", repo=repo, stdin=entries, env=index)
+        return git("write-tree", repo=repo, env=index)
+
+
+def git(
+    *args: str,
+    repo: Path | None = None,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
+    command = ["git", *(["-C", str(repo)] if repo else []), *args]
+    try:
+        result = subprocess.run(
+            command,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **_IDENTITY, **(env or {})},
+        )
+    except FileNotFoundError:
+        raise DockwrightError("git is not installed; dockwright needs it for templates") from None
+    if result.returncode:
+        detail = result.stderr.strip().splitlines()[-1:] or [f"exit {result.returncode}"]
+        raise DockwrightError(f"git {args[0]} failed: {detail[0]}")
+    return result.stdout.strip()
+
+
+@contextmanager
+def _redirect(url: str, repo: Path, cache: Path) -> Iterator[None]:
+    """git fetches `url` from `repo` (url.<repo>.insteadOf), copier caches in `cache`, and git
+    never prompts, for the duration of the block. The environment is restored afterwards.
+    copier runs git through plumbum, which keeps its own copy of the environment."""
+    count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+    changes = {
+        "GIT_CONFIG_COUNT": str(count + 1),
+        f"GIT_CONFIG_KEY_{count}": f"url.{repo}.insteadOf",
+        f"GIT_CONFIG_VALUE_{count}": url,
+        "COPIER_CACHE_DIR": str(cache),
+        "GIT_TERMINAL_PROMPT": "0",
+    }
+    saved = {key: os.environ.get(key) for key in changes}
+    os.environ.update(changes)
+    try:
+        with local.env(**changes):
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,255 @@
+"""Existing Python projects, as people lay them out, that dockwright did not make: the
+fixtures `new-project adopt` is tested on. Their dependency files that need a real lock
+(poetry.lock, Pipfile.lock, uv.lock) are taken from a generated project of the same manager,
+so they build here; the code, the layout and the other files are the project's own.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from textwrap import dedent
+
+from dockwright import generate
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text).lstrip())
+
+
+def commit(root: Path) -> None:
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "our project"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+
+
+def manager_files(root: Path, names: list[str], **answers: str) -> None:
+    """The manager's dependency files of a generated project with these answers."""
+    donor = root.parent / f".donor-{root.name}"
+    generate.create(donor, {"project_name": root.name, **answers}, interactive=False)
+    for name in names:
+        shutil.copy2(donor / name, root / name)
+    shutil.rmtree(donor)
+
+
+FLASK_TEST = """
+    def test_health(client):
+        assert client.get("{path}").status_code == 200
+"""
+
+
+def pip_flask(root: Path) -> None:
+    """Flask app object in app.py, requirements.txt + requirements-dev.txt, no hashes."""
+    write(
+        root,
+        {
+            "app.py": """
+            from flask import Flask
+
+            app = Flask(__name__)
+
+
+            @app.get("/health")
+            def health():
+                return {"status": "ok"}
+        """,
+            "requirements.txt": "flask==3.1.2\ngunicorn==23.0.0\n",
+            "requirements-dev.txt": "-r requirements.txt\npytest==8.4.2\n",
+            ".python-version": "3.13.2\n",
+            "tests/conftest.py": """
+            import pytest
+
+            from app import app
+
+
+            @pytest.fixture
+            def client():
+                return app.test_client()
+        """,
+            "tests/test_app.py": FLASK_TEST.format(path="/health"),
+            ".gitignore": "__pycache__/\n.env\n",
+            "conftest.py": "",
+        },
+    )
+
+
+def poetry_flask(root: Path) -> None:
+    """A poetry project with a src layout and an application factory."""
+    manager_files(
+        root, ["pyproject.toml", "poetry.lock"], package_manager="poetry", python_version="3.11"
+    )
+    write(
+        root,
+        {
+            "src/webshop/__init__.py": """
+            from flask import Flask
+
+
+            def create_app():
+                app = Flask(__name__)
+
+                @app.get("/health")
+                def health():
+                    return {"status": "ok"}
+
+                return app
+        """,
+            "tests/conftest.py": """
+            import pytest
+
+            from webshop import create_app
+
+
+            @pytest.fixture
+            def client():
+                return create_app().test_client()
+        """,
+            "tests/test_app.py": FLASK_TEST.format(path="/health"),
+            "conftest.py": "",
+        },
+    )
+
+
+def uv_flask(root: Path) -> None:
+    """A uv project: a package whose app object answers /healthz; .python-version."""
+    manager_files(root, ["pyproject.toml", "uv.lock"], package_manager="uv")
+    write(
+        root,
+        {
+            "shop/__init__.py": """
+            from flask import Flask
+
+            app = Flask(__name__)
+
+
+            @app.get("/healthz")
+            def healthz():
+                return {"status": "ok"}
+        """,
+            ".python-version": "3.11\n",
+            "tests/conftest.py": """
+            import pytest
+
+            from shop import app
+
+
+            @pytest.fixture
+            def client():
+                return app.test_client()
+        """,
+            "tests/test_app.py": FLASK_TEST.format(path="/healthz"),
+            "conftest.py": "",
+        },
+    )
+
+
+TRAIN = '''
+    """Train a classifier on the iris data and save it to models/."""
+
+    from pathlib import Path
+
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    MODELS = Path(__file__).resolve().parent / "models"
+
+
+    def train():
+        features, labels = load_iris(return_X_y=True)
+        model = LogisticRegression(max_iter=500).fit(features, labels)
+        MODELS.mkdir(exist_ok=True)
+        joblib.dump(model, MODELS / "model.joblib")
+        return model.score(features, labels)
+
+
+    if __name__ == "__main__":
+        print(f"trained, accuracy {train():.2f}")
+'''
+
+
+def pipenv_job(root: Path) -> None:
+    """An ML script, train.py, with a Pipfile; runtime.txt names the Python."""
+    manager_files(root, ["Pipfile", "Pipfile.lock"], package_manager="pipenv", app_kind="ml-job")
+    write(
+        root,
+        {
+            "train.py": TRAIN,
+            "runtime.txt": "python-3.13.1\n",
+            "tests/test_train.py": """
+            import train
+
+
+            def test_train_fits():
+                assert train.train() > 0.9
+        """,
+            "conftest.py": "",
+        },
+    )
+
+
+def conda_job(root: Path) -> None:
+    """An ML package run with python -m, environment.yml naming its Python."""
+    write(
+        root,
+        {
+            "environment.yml": """
+            name: forecast
+            channels: [conda-forge, nodefaults]
+            dependencies:
+              - python=3.12
+              - scikit-learn>=1.7
+        """,
+            "forecast/__init__.py": "",
+            "forecast/__main__.py": TRAIN,
+        },
+    )
+
+
+def uv_with_backend(root: Path) -> None:
+    """pyproject.toml with a build backend and no lock yet; a script job."""
+    write(
+        root,
+        {
+            "pyproject.toml": """
+            [project]
+            name = "Scorer"
+            version = "0.1.0"
+            requires-python = ">=3.11,<3.14"
+            dependencies = ["scikit-learn>=1.7"]
+
+            [build-system]
+            requires = ["hatchling"]
+            build-backend = "hatchling.build"
+        """,
+            "src/scorer/__init__.py": "",
+            "src/scorer/__main__.py": TRAIN,
+        },
+    )
+
+
+REPOS: dict[str, Callable[[Path], None]] = {
+    "pip-flask": pip_flask,
+    "poetry-flask": poetry_flask,
+    "uv-flask": uv_flask,
+    "pipenv-job": pipenv_job,
+    "conda-job": conda_job,
+    "uv-backend-job": uv_with_backend,
+}
+
+
+def make(name: str, parent: Path) -> Path:
+    root = parent / name
+    root.mkdir()
+    REPOS[name](root)
+    commit(root)
+    return root

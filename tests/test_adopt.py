@@ -1,0 +1,255 @@
+"""`new-project adopt` on projects dockwright did not make (tests/repos.py): the guesses are
+right, only the Docker layer is added, the project's own files stay byte for byte, and
+`update` works afterwards. Building and booting them is in test_docker.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+import repos
+from conftest import docker_compose_cli, run, tool
+from dockwright.cli import main
+from dockwright.detect import detect
+
+EXPECTED = {
+    "pip-flask": {
+        "package_manager": "pip",
+        "requirements_prod": "requirements.txt",
+        "requirements_dev": "requirements-dev.txt",
+        "require_hashes": False,
+        "app_kind": "flask",
+        "wsgi_app": "app:app",
+        "health_path": "/health",
+        "source_paths": "app.py",
+        "python_path": "",
+        "python_version": "3.13",
+    },
+    "poetry-flask": {
+        "package_manager": "poetry",
+        "app_kind": "flask",
+        "wsgi_app": "webshop:create_app()",
+        "source_paths": "src/",
+        "python_path": "src",
+        "python_version": "3.14",  # requires-python >=3.11: the newest it allows
+        "project_name": "poetry-flask",
+    },
+    "uv-flask": {
+        "package_manager": "uv",
+        "prod_group": "prod",
+        "app_kind": "flask",
+        "wsgi_app": "shop:app",
+        "health_path": "/healthz",
+        "source_paths": "shop/",
+        "python_version": "3.11",
+    },
+    "pipenv-job": {
+        "package_manager": "pipenv",
+        "app_kind": "ml-job",
+        "job_command": "python train.py",
+        "source_paths": "train.py",
+        "python_version": "3.13",
+    },
+    "conda-job": {
+        "package_manager": "conda",
+        "environment_files": "environment.yml",
+        "app_kind": "ml-job",
+        "job_command": "python -m forecast",
+        "source_paths": "forecast/",
+        "python_version": "3.12",
+    },
+    "uv-backend-job": {
+        "package_manager": "uv",
+        "prod_group": "",
+        "app_kind": "ml-job",
+        "job_command": "python -m scorer",
+        "source_paths": "src/",
+        "python_path": "src",
+        "python_version": "3.13",  # requires-python >=3.11,<3.14
+        "project_name": "scorer",
+    },
+}
+DOCKER_LAYER = {
+    ".copier-answers.yml",
+    ".dockerignore",
+    ".env.example",
+    "Dockerfile",
+    "Dockerfile.dev",
+    "compose.yaml",
+    "compose.override.yaml",
+    "compose.prod.yaml",
+    "scripts/entrypoint.sh",
+}
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_detection_guesses_manager_app_and_python(tmp_path: Path, name: str) -> None:
+    repo = repos.make(name, tmp_path)
+    guess = detect(repo)
+    assert {k: guess.answers.get(k) for k in EXPECTED[name]} == EXPECTED[name]
+    assert all(guess.reasons[k] for k in guess.answers)
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_adopt_adds_only_the_docker_layer(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = repos.make(name, tmp_path)
+    before = files(repo)
+
+    assert main(["adopt", str(repo), "--yes"]) == 0
+
+    after = files(repo)
+    assert {k: after[k] for k in before} == before, "a file of the project changed"
+    added = set(after) - set(before) - {".env"}
+    assert added >= DOCKER_LAYER
+    assert all(
+        f.startswith("scripts/") or f in DOCKER_LAYER or f.endswith(".gitkeep") for f in added
+    ), added
+    recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert recorded["adopted"] is True
+    assert {k: recorded[k] for k in EXPECTED[name] if k in recorded} == {
+        k: v for k, v in EXPECTED[name].items() if k in recorded
+    }
+    out = capsys.readouterr().out
+    assert "Detected in" in out
+    assert "Next steps" in out
+    hadolint = tool("hadolint")
+    assert hadolint, "hadolint is a test dependency"
+    for dockerfile in ("Dockerfile", "Dockerfile.dev"):
+        run([hadolint, "--no-color", dockerfile], repo)
+    if docker_compose_cli() is None:
+        run(
+            [
+                "docker",
+                "compose",
+                "-f",
+                "compose.yaml",
+                "-f",
+                "compose.prod.yaml",
+                "config",
+                "--quiet",
+            ],
+            repo,
+        )
+
+
+def test_after_adopt_update_keeps_the_project(tmp_path: Path) -> None:
+    repo = repos.make("pip-flask", tmp_path)
+    assert main(["adopt", str(repo), "--yes"]) == 0
+    repos.commit(repo)
+    before = files(repo)
+
+    assert main(["update", str(repo)]) == 0
+    assert files(repo) == before
+
+    assert main(["update", str(repo), "--data", "health_path=/"]) == 0
+    assert 'http://127.0.0.1:8000/"' in (repo / "scripts" / "healthcheck.py").read_text()
+    assert files(repo)["app.py"] == before["app.py"]
+
+
+def test_adopt_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = repos.make("pip-flask", tmp_path)
+    (repo / "Dockerfile").write_text("FROM python:3.13-slim\n")
+    (repo / "compose.yaml").write_text("services: {}\n")
+    before = files(repo)
+
+    assert main(["adopt", str(repo), "--yes"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "would overwrite 2 existing file(s): Dockerfile, compose.yaml" in line
+    assert "--force" in line
+    assert files(repo) == before
+
+    assert main(["adopt", str(repo), "--yes", "--force"]) == 0
+    assert "uv sync" not in (repo / "Dockerfile").read_text()
+    assert (repo / "Dockerfile").read_text().startswith("# Production image for pip-flask")
+    assert (repo / "app.py").read_bytes() == before["app.py"]
+
+
+def test_adopt_takes_answers_over_the_guesses(tmp_path: Path) -> None:
+    repo = repos.make("pip-flask", tmp_path)
+    code = main(
+        [
+            "adopt",
+            str(repo),
+            "--yes",
+            "--data",
+            "python_version=3.11",
+            "--data",
+            "project_name=shop",
+        ]
+    )
+    assert code == 0
+    recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert (recorded["python_version"], recorded["project_name"]) == ("3.11", "shop")
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "message"),
+    [
+        ("missing", [], "is not a directory"),
+        ("empty", [], "no dependency file found"),
+        ("adopted", [], "has .copier-answers.yml already"),
+        ("no-code", [], "no Python code found"),
+        ("pip-flask", ["--data", "wsgi_app=not a target"], "wsgi_app: must be module:object"),
+        ("pip-flask", ["--data", "source_paths=../secrets"], "source_paths: must stay inside"),
+        ("pip-flask", ["--data", "adopted=false"], "unknown question 'adopted'"),
+        ("pip-flask", ["--data", "package_manager=npm"], "package_manager"),
+    ],
+)
+def test_adopt_refusals_exit_2_and_write_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    setup: str,
+    args: list[str],
+    message: str,
+) -> None:
+    repo = tmp_path / "project"
+    if setup in repos.REPOS:
+        repo = repos.make(setup, tmp_path)
+    elif setup != "missing":
+        repo.mkdir()
+    if setup == "adopted":
+        repos.pip_flask(repo)
+        (repo / ".copier-answers.yml").write_text("_commit: v0.1.0\n")
+    if setup == "no-code":
+        (repo / "requirements.txt").write_text("flask\n")
+    before = files(repo) if repo.exists() else {}
+
+    assert main(["adopt", str(repo), "--yes", *args]) == 2
+
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert message in line
+    assert (files(repo) if repo.exists() else {}) == before
+
+
+def test_adopt_without_a_terminal_asks_for_yes(tmp_path: Path) -> None:
+    repo = repos.make("pip-flask", tmp_path)
+    result = subprocess.run(
+        [tool("new-project") or "new-project", "adopt", str(repo)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "new-project: error: no terminal to confirm the answers on; pass --yes or "
+        "--answers-file FILE"
+    )
+    assert not (repo / "Dockerfile").exists()

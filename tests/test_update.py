@@ -1,0 +1,283 @@
+"""`new-project update`: two template versions made here (v1.0.0 -> v2.0.0), three-way merges
+that keep the user's edits, conflicts reported with exit 1, answers changed on update, and
+every refusal with exit 2 and nothing changed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+import dockwright.update
+from conftest import ROOT
+from dockwright import versions
+from dockwright.cli import main
+
+Release = Callable[[str], None]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def commit_all(repo: Path, message: str = "work") -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", message)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file but git's and .env (a fresh password each time)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts and p.name != ".env"
+    }
+
+
+@pytest.fixture
+def template_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository of the template with v1.0.0 tagged, used in place of the shipped one."""
+    repo = tmp_path / "template-repo"
+    shutil.copytree(ROOT / "template", repo)
+    git(repo, "init", "-q")
+    commit_all(repo, "v1")
+    git(repo, "tag", "v1.0.0")
+    monkeypatch.setenv(versions.OVERRIDE_ENV, str(repo))
+    return repo
+
+
+@pytest.fixture
+def release(template_repo: Path) -> Callable[..., None]:
+    """release(tag, edit) edits the template repository and tags the result."""
+
+    def _release(tag: str, edit: Callable[[Path], None]) -> None:
+        edit(template_repo / "project")
+        commit_all(template_repo, tag)
+        git(template_repo, "tag", tag)
+
+    return _release
+
+
+def v2_changes(project_template: Path) -> None:
+    """What v2 of the template changes: the Dockerfile's first line, and a new script."""
+    dockerfile = project_template / "Dockerfile.jinja"
+    text = dockerfile.read_text()
+    dockerfile.write_text(text.replace("# Production image for", "# Production image (v2) for", 1))
+    (project_template / "scripts" / "v2-note.txt").write_text("new in v2\n")
+
+
+def new_project(tmp_path: Path, name: str = "app", *extra: str) -> Path:
+    dest = tmp_path / name
+    answers = tmp_path / f"{name}.yml"
+    answers.write_text(f"project_name: {name}\n")
+    assert main([str(dest), "--answers-file", str(answers), *extra]) == 0
+    git(dest, "init", "-q")
+    commit_all(dest, "start")
+    return dest
+
+
+def test_updated_project_equals_a_fresh_render_of_the_new_version(
+    tmp_path: Path, release: Callable[..., None]
+) -> None:
+    project = new_project(tmp_path, "app", "--data", "database=postgres")
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v1.0.0"
+    release("v2.0.0", v2_changes)
+
+    assert main(["update", str(project)]) == 0
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    fresh_project = new_project(fresh, "app", "--data", "database=postgres")
+    assert tree(project) == tree(fresh_project)
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v2.0.0"
+
+
+def test_a_user_edit_away_from_the_template_change_survives(
+    tmp_path: Path, release: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = new_project(tmp_path)
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + "LABEL org.example.team=payments\n")
+    views = project / "app" / "views.py"
+    views.write_text(views.read_text() + "\n# our own code\n")
+    commit_all(project, "our edits")
+    release("v2.0.0", v2_changes)
+
+    assert main(["update", str(project)]) == 0
+
+    text = dockerfile.read_text()
+    assert text.startswith("# Production image (v2) for app.")
+    assert text.endswith("LABEL org.example.team=payments\n")
+    assert views.read_text().endswith("\n# our own code\n")
+    assert (project / "scripts" / "v2-note.txt").read_text() == "new in v2\n"
+    out = capsys.readouterr().out
+    assert "v1.0.0 → v2.0.0" in out
+    assert "Dockerfile" in out
+    assert "scripts/v2-note.txt" in out
+
+
+def test_an_edit_on_the_same_lines_is_a_conflict_exit_1(
+    tmp_path: Path, release: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = new_project(tmp_path)
+    dockerfile = project / "Dockerfile"
+    text = dockerfile.read_text()
+    dockerfile.write_text(text.replace("# Production image for", "# Our image for", 1))
+    commit_all(project, "our first line")
+    release("v2.0.0", v2_changes)
+
+    assert main(["update", str(project)]) == 1
+
+    captured = capsys.readouterr()
+    assert "Conflicts: v1.0.0 → v2.0.0" in captured.out
+    [line] = captured.err.splitlines()
+    assert line == "new-project: error: 1 conflict(s) need resolving: Dockerfile"
+    merged = dockerfile.read_text()
+    assert "<<<<<<<" in merged
+    assert "# Our image for" in merged
+    assert "# Production image (v2) for" in merged
+    unmerged = git(project, "diff", "--name-only", "--diff-filter=U")
+    assert unmerged.split() == ["Dockerfile"]
+
+
+def test_pretend_reports_and_writes_nothing(
+    tmp_path: Path, release: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = new_project(tmp_path)
+    release("v2.0.0", v2_changes)
+    before = tree(project)
+
+    assert main(["update", str(project), "--pretend"]) == 0
+
+    out = capsys.readouterr().out
+    assert "Would update" in out
+    assert "scripts/v2-note.txt" in out
+    assert "Nothing was written" in out
+    assert tree(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_changing_the_package_manager_swaps_the_files(tmp_path: Path, template_repo: Path) -> None:
+    project = new_project(tmp_path)
+    assert (project / "requirements" / "production.txt").is_file()
+
+    code = main(
+        ["update", str(project), "--data", "package_manager=uv", "--data", "database=postgres"]
+    )
+
+    assert code == 0
+    assert not (project / "requirements").exists()
+    assert not (project / "scripts" / "pin-requirements.sh").exists()
+    assert (project / "uv.lock").is_file()
+    assert "uv sync --locked" in (project / "Dockerfile").read_text()
+    assert (project / "scripts" / "wait_for_db.py").is_file()
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (recorded["package_manager"], recorded["database"]) == ("uv", "postgres")
+    # The new service needs a password: .env gains it, keeping what it had.
+    env = (project / ".env").read_text()
+    assert "DEV_UID=" in env
+    assert "POSTGRES_PASSWORD=" in env
+    assert "change-me" not in env
+
+
+def test_an_interrupted_update_is_undone(
+    tmp_path: Path, template_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = new_project(tmp_path)
+    before = tree(project)
+
+    def interrupted(path: str, **kwargs: object) -> None:
+        (Path(path) / "Dockerfile").write_text("half\n")
+        (Path(path) / "stray.txt").write_text("half\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dockwright.update.copier, "run_update", interrupted)
+
+    assert main(["update", str(project)]) == 130
+    assert tree(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert "Traceback" not in captured.err
+    return line
+
+
+def test_refusals_exit_2_and_change_nothing(
+    tmp_path: Path, template_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = new_project(tmp_path)
+    plain = tmp_path / "plain"
+    shutil.copytree(project, plain, ignore=shutil.ignore_patterns(".git"))
+    cases = {
+        "is not in a git repository": [str(plain)],
+        "is not a directory": [str(tmp_path / "missing")],
+        "unknown question 'colour'": [str(project), "--data", "colour=blue"],
+        "package_manager:": [str(project), "--data", "package_manager=npm"],
+        "wsgi_app: describes an adopted project": [str(project), "--data", "wsgi_app=x:y"],
+    }
+    for expected, args in cases.items():
+        before = tree(project)
+        assert expected in refused(capsys, ["update", *args]), expected
+        assert tree(project) == before
+        assert git(project, "status", "--porcelain") == ""
+
+    (project / "Dockerfile").write_text("edited\n")
+    assert "has uncommitted changes" in refused(capsys, ["update", str(project)])
+    assert (project / "Dockerfile").read_text() == "edited\n"
+    git(project, "checkout", "--", "Dockerfile")
+
+    (project / "untracked.txt").write_text("new\n")
+    assert "has uncommitted changes" in refused(capsys, ["update", str(project)])
+    (project / "untracked.txt").unlink()
+
+
+def test_a_project_without_answers_or_from_a_newer_version_is_refused(
+    tmp_path: Path, template_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = new_project(tmp_path)
+    answers = project / ".copier-answers.yml"
+    recorded = answers.read_text()
+
+    answers.write_text(recorded.replace("_commit: v1.0.0", "_commit: v9.0.0"))
+    commit_all(project, "from the future")
+    line = refused(capsys, ["update", str(project)])
+    assert "made with template v9.0.0, newer than this dockwright's v1.0.0" in line
+
+    answers.write_text(recorded.replace(versions.TEMPLATE_URL, "gh:someone/else"))
+    commit_all(project, "another template")
+    assert "not dockwright's" in refused(capsys, ["update", str(project)])
+
+    answers.unlink()
+    commit_all(project, "no answers")
+    line = refused(capsys, ["update", str(project)])
+    assert "has no .copier-answers.yml" in line
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_answers_record_the_public_template_and_a_tag(tmp_path: Path) -> None:
+    """The shipped template: a plain `copier update` with network access finds the same
+    address and version."""
+    project = new_project(tmp_path)
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["_src_path"] == versions.TEMPLATE_URL
+    assert recorded["_commit"] == f"v{versions.__version__}"
+
+
+def test_a_released_template_never_changes(tmp_path: Path) -> None:
+    """The installed version is either not released yet, or released with exactly this
+    template (otherwise `new-project` refuses to run: bump the version)."""
+    tag = versions.installed_release(tmp_path / "t.git", ROOT / "template")
+    assert tag == f"v{versions.__version__}"
+    heads = versions.git("bundle", "list-heads", str(versions.BUNDLE)).split()
+    assert f"refs/tags/{tag}" in heads, "the installed version is not in releases.bundle"
