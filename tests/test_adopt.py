@@ -5,12 +5,14 @@ right, only the Docker layer is added, the project's own files stay byte for byt
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+import dockwright.adopt
 import repos
 from conftest import docker_compose_cli, run, tool
 from dockwright.cli import main
@@ -253,3 +255,28 @@ def test_adopt_without_a_terminal_asks_for_yes(tmp_path: Path) -> None:
         "--answers-file FILE"
     )
     assert not (repo / "Dockerfile").exists()
+
+
+def test_an_interrupted_adopt_leaves_the_project_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repos.make("pipenv-job", tmp_path)
+    before = files(repo)
+    copies: list[Path] = []
+    copy = shutil.copy2
+
+    def interrupted(source: Path, target: Path) -> None:
+        copies.append(target)
+        if len(copies) == 10:  # models/.gitkeep: data/ and models/ were made
+            Path(target).write_text("half")
+            raise KeyboardInterrupt
+        copy(source, target)
+
+    monkeypatch.setattr(dockwright.adopt.shutil, "copy2", interrupted)
+
+    assert main(["adopt", str(repo), "--yes"]) == 130
+    assert len(copies) == 10
+    assert files(repo) == before
+    assert sorted(p.name for p in repo.iterdir()) == sorted(
+        {p.split("/")[0] for p in before} | {".git"}
+    )

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import dockwright.update
-from conftest import ROOT
+from conftest import ROOT, run, tool
 from dockwright import versions
 from dockwright.cli import main
 
@@ -200,7 +200,7 @@ def test_an_interrupted_update_is_undone(
 
     monkeypatch.setattr(dockwright.update.copier, "run_update", interrupted)
 
-    assert main(["update", str(project)]) == 130
+    assert main(["update", str(project), "--data", "python_version=3.11"]) == 130
     assert tree(project) == before
     assert git(project, "status", "--porcelain") == ""
 
@@ -281,3 +281,25 @@ def test_a_released_template_never_changes(tmp_path: Path) -> None:
     assert tag == f"v{versions.__version__}"
     heads = versions.git("bundle", "list-heads", str(versions.BUNDLE)).split()
     assert f"refs/tags/{tag}" in heads, "the installed version is not in releases.bundle"
+
+
+def test_a_plain_copier_update_reads_the_same_answers_file(
+    tmp_path: Path, template_repo: Path, release: Callable[..., None]
+) -> None:
+    """What a user with network access runs: copier itself, the template fetched from the
+    recorded address (git's insteadOf stands in for the network here)."""
+    project = new_project(tmp_path)
+    release("v2.0.0", v2_changes)
+    copier_cli = tool("copier")
+    assert copier_cli, "copier is a dependency"
+    network = {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{template_repo}.insteadOf",
+        "GIT_CONFIG_VALUE_0": versions.TEMPLATE_URL,
+        "COPIER_CACHE_DIR": str(tmp_path / "copier-cache"),
+    }
+
+    run([copier_cli, "update", "--defaults", "--quiet", str(project)], tmp_path, network)
+
+    assert (project / "Dockerfile").read_text().startswith("# Production image (v2) for app.")
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v2.0.0"

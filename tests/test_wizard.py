@@ -9,6 +9,8 @@ from pathlib import Path
 import pexpect
 import yaml
 
+import repos
+
 DOWN, ENTER, CTRL_C = "\x1b[B", "\r", "\x03"
 
 
@@ -94,3 +96,48 @@ def test_wizard_shows_why_alpine_is_unavailable_for_conda(tmp_path: Path) -> Non
     assert child.exitstatus == 0
     recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     assert (recorded["package_manager"], recorded["base_image"]) == ("conda", "slim")
+
+
+def test_adopt_asks_to_confirm_the_guesses(tmp_path: Path) -> None:
+    """The detected answers are the wizard's defaults: Enter confirms, typing corrects."""
+    repo = repos.make("pip-flask", tmp_path)
+    env = {**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1", "COLUMNS": "120"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "dockwright", "adopt", str(repo)],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
+    child.expect_exact("Detected in")
+    for prompt in (
+        "Project name",
+        "Dependency manager",
+        "What the project is",
+        "Base image variant",
+        "Python version",
+        "Database service",
+        "What the production image copies",
+        "The directory holding",
+        "The WSGI app",
+    ):
+        answer(child, prompt, ENTER)
+    answer(child, "The path the health check requests", "\x15" + "/" + ENTER)  # a correction
+    for prompt in (
+        "The requirements file production installs",
+        "The requirements file the development image installs",
+        "Install with --require-hashes",
+    ):
+        answer(child, prompt, ENTER)
+    child.expect_exact("Next steps")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0
+    recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert recorded["python_version"] == "3.13"  # from .python-version
+    assert recorded["wsgi_app"] == "app:app"
+    assert recorded["requirements_dev"] == "requirements-dev.txt"
+    assert recorded["require_hashes"] is False
+    assert recorded["health_path"] == "/"

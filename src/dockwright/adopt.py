@@ -97,18 +97,27 @@ def _ignored_by_git(directory: Path, name: str) -> bool:
 
 def _copy_in(project: Path, directory: Path, files: list[str]) -> None:
     """Each file lands whole (written beside its target, then renamed over it). An
-    interruption midway removes the files this call added; overwritten ones stay new."""
+    interruption midway removes the files and folders this call added; files it overwrote
+    (with --force) keep their new content."""
     added: list[Path] = []
     try:
         for name in files:
             target = directory / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            for parent in reversed(target.relative_to(directory).parents[:-1]):
+                if not (directory / parent).exists():
+                    (directory / parent).mkdir()
+                    added.append(directory / parent)
             if not target.exists():
                 added.append(target)
             partial = target.with_name(f".{target.name}.dockwright-partial")
+            added.append(partial)
             shutil.copy2(project / name, partial)
             os.replace(partial, target)
+            added.remove(partial)
     except BaseException:
-        for target in added:
-            target.unlink(missing_ok=True)
+        for path in reversed(added):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
         raise

@@ -45,6 +45,9 @@ def update(directory: Path, data: Mapping[str, Any], *, pretend: bool = False) -
                 f"{directory} was made with template {old}, newer than this dockwright's "
                 f"{source.tag}: upgrade dockwright (pip install -U dockwright)"
             )
+        if old == source.tag and not data:
+            # The same template and the same answers render the same files: nothing to merge.
+            return Outcome(old=old, new=source.tag)
         if pretend:
             with tempfile.TemporaryDirectory(prefix="dockwright-pretend-") as scratch:
                 clone = Path(scratch) / "repo"
@@ -105,8 +108,11 @@ def _apply(project: Path, data: Mapping[str, Any], source: versions.Source, old:
         raise DockwrightError(f"update failed: {error}") from None
     outcome = Outcome(old=old, new=source.tag)
     unmerged = set(_git(project, "diff", "--name-only", "--diff-filter=U", "--relative"))
+    top = Path(_git(project, "rev-parse", "--show-toplevel")[0])
     for line in _git(project, "status", "--porcelain", "--untracked-files=all", "."):
-        code, path = line[:2], _relative(project, line[3:].split(" -> ")[-1])
+        # git status names paths from the repository's top; we name them from the project.
+        from_top = line[3:].split(" -> ")[-1].strip('"')
+        code, path = line[:2], (top / from_top).relative_to(project.resolve()).as_posix()
         if path.endswith(".rej"):
             outcome.conflicts.append((path.removesuffix(".rej"), "rejected hunks in .rej"))
         elif path in unmerged:
@@ -114,12 +120,6 @@ def _apply(project: Path, data: Mapping[str, Any], source: versions.Source, old:
         else:
             outcome.changed.append((_STATUS.get(code.strip()[:1], code.strip()), path))
     return outcome
-
-
-def _relative(project: Path, path_from_top: str) -> str:
-    """git status speaks from the repository's top; we speak from the project."""
-    top = Path(_git(project, "rev-parse", "--show-toplevel")[0])
-    return (top / path_from_top.strip('"')).relative_to(project.resolve()).as_posix()
 
 
 def _git_top(directory: Path) -> Path:

@@ -205,21 +205,28 @@ def _redirect(url: str, repo: Path, cache: Path) -> Iterator[None]:
     never prompts, for the duration of the block. The environment is restored afterwards.
     copier runs git through plumbum, which keeps its own copy of the environment."""
     count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+    settings = {
+        f"url.{repo}.insteadOf": url,
+        # copier commits in its scratch copies; git's automatic upkeep has nothing to do there.
+        "maintenance.auto": "false",
+        "gc.auto": "0",
+    }
     changes = {
-        "GIT_CONFIG_COUNT": str(count + 1),
-        f"GIT_CONFIG_KEY_{count}": f"url.{repo}.insteadOf",
-        f"GIT_CONFIG_VALUE_{count}": url,
+        "GIT_CONFIG_COUNT": str(count + len(settings)),
         "COPIER_CACHE_DIR": str(cache),
         "GIT_TERMINAL_PROMPT": "0",
     }
+    for index, (key, value) in enumerate(settings.items(), start=count):
+        changes[f"GIT_CONFIG_KEY_{index}"] = key
+        changes[f"GIT_CONFIG_VALUE_{index}"] = value
     saved = {key: os.environ.get(key) for key in changes}
     os.environ.update(changes)
     try:
         with local.env(**changes):
             yield
     finally:
-        for key, value in saved.items():
-            if value is None:
+        for key, before in saved.items():
+            if before is None:
                 os.environ.pop(key, None)
             else:
-                os.environ[key] = value
+                os.environ[key] = before
