@@ -200,46 +200,6 @@ def test_adopt_takes_answers_over_the_guesses(tmp_path: Path) -> None:
     assert (recorded["python_version"], recorded["project_name"]) == ("3.11", "shop")
 
 
-@pytest.mark.parametrize(
-    ("setup", "args", "message"),
-    [
-        ("missing", [], "is not a directory"),
-        ("empty", [], "no dependency file found"),
-        ("adopted", [], "has .copier-answers.yml already"),
-        ("no-code", [], "no Python code found"),
-        ("pip-flask", ["--data", "wsgi_app=not a target"], "wsgi_app: must be module:object"),
-        ("pip-flask", ["--data", "source_paths=../secrets"], "source_paths: must stay inside"),
-        ("pip-flask", ["--data", "adopted=false"], "unknown question 'adopted'"),
-        ("pip-flask", ["--data", "package_manager=npm"], "package_manager"),
-    ],
-)
-def test_adopt_refusals_exit_2_and_write_nothing(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    setup: str,
-    args: list[str],
-    message: str,
-) -> None:
-    repo = tmp_path / "project"
-    if setup in repos.REPOS:
-        repo = repos.make(setup, tmp_path)
-    elif setup != "missing":
-        repo.mkdir()
-    if setup == "adopted":
-        repos.pip_flask(repo)
-        (repo / ".copier-answers.yml").write_text("_commit: v0.1.0\n")
-    if setup == "no-code":
-        (repo / "requirements.txt").write_text("flask\n")
-    before = files(repo) if repo.exists() else {}
-
-    assert main(["adopt", str(repo), "--yes", *args]) == 2
-
-    captured = capsys.readouterr()
-    [line] = captured.err.splitlines()
-    assert message in line
-    assert (files(repo) if repo.exists() else {}) == before
-
-
 def test_adopt_without_a_terminal_asks_for_yes(tmp_path: Path) -> None:
     repo = repos.make("pip-flask", tmp_path)
     result = subprocess.run(

@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -112,6 +113,57 @@ def assert_hardened_runtime(stack: Compose, service: str) -> None:
     assert out.strip().endswith("hardened")
 
 
+def container_of(stack: Compose, service: str, files: list[str]) -> str:
+    [container] = stack("ps", "--quiet", service, files=files).split()
+    return container
+
+
+def assert_stops_within_a_second(stack: Compose, container: str) -> None:
+    """SIGTERM stops the container at once: exec-form commands, and an init as PID 1."""
+    start = time.perf_counter()
+    run(["docker", "stop", "--time", "10", container], stack.project)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0, f"{container} took {elapsed:.2f} s to stop on SIGTERM"
+
+
+def assert_no_secret_in_images(stack: Compose, files: list[str]) -> None:
+    """The values in .env reach the containers at run time only: no image layer, ARG, ENV
+    or history entry holds one, and .env itself is never in an image."""
+    env = stack.project / ".env"
+    secrets = [
+        line.partition("=")[2]
+        for line in env.read_text().splitlines()
+        if line.startswith("POSTGRES_PASSWORD=")
+    ]
+    assert secrets, ".env has no password to look for"
+    for image in set(stack("images", "--quiet", files=files).split()):
+        history = run(["docker", "history", "--no-trunc", image], stack.project)
+        inspect = run(["docker", "image", "inspect", image], stack.project)
+        for secret in secrets:
+            assert secret not in history
+            assert secret not in inspect
+        if "postgres" not in inspect:
+            check = [
+                "docker",
+                "run",
+                "--rm",
+                "--entrypoint",
+                "sh",
+                image,
+                "-c",
+                "test ! -e /app/.env && test ! -e .env && echo absent",
+            ]
+            assert run(check, stack.project).strip() == "absent"
+
+
+def assert_hardened_compose(stack: Compose, container: str) -> None:
+    """Production runs the app read-only, without capabilities or privilege gains."""
+    host = json.loads(run(["docker", "inspect", container], stack.project))[0]["HostConfig"]
+    assert host["ReadonlyRootfs"] is True
+    assert host["CapDrop"] == ["ALL"]
+    assert "no-new-privileges:true" in host["SecurityOpt"]
+
+
 def assert_uv_relocking_works(stack: Compose, service: str) -> None:
     """uv in the dev container: the shipped lock is current, and `uv add` updates it."""
     stack("run", "--rm", "--no-deps", service, "uv", "lock", "--check")
@@ -199,6 +251,8 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
     tests = compose("exec", "-T", "web", "pytest", "-q", "-p", "no:cacheprovider")
     assert " passed" in tests
     assert "failed" not in tests
+    # Flask's reloading server, under an init.
+    assert_stops_within_a_second(compose, container_of(compose, "web", []))
     if (compose.project / "uv.lock").exists():
         assert_uv_relocking_works(compose, "web")  # production below builds the new lock
     elif (compose.project / "poetry.lock").exists():
@@ -209,11 +263,16 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
         assert_repinning_works(compose)
     compose("down", "--timeout", "5")
 
-    # Production: the multi-stage Dockerfile, gunicorn, no bind mounts.
+    # Production: the multi-stage Dockerfile, gunicorn, no bind mounts, read-only.
     compose("up", "--build", "--wait", "--wait-timeout", "180", files=PROD)
     assert compose.health() == expected
     assert "gunicorn" in compose("top", "web", files=PROD)
     assert_hardened_runtime(compose, "web")
+    web = container_of(compose, "web", PROD)
+    assert_hardened_compose(compose, web)
+    if postgres:
+        assert_no_secret_in_images(compose, PROD)
+    assert_stops_within_a_second(compose, web)
 
 
 @pytest.mark.parametrize(
@@ -267,28 +326,38 @@ def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
     listing = compose("run", "--rm", "job", "ls", "/app/models", files=PROD)
     assert "model.joblib" in listing.split()
     assert_hardened_runtime(compose, "job")
+    # A long run stops at once on SIGTERM (the init passes it on; Python as PID 1 would not).
+    sleeping = ["python", "-c", "import time; time.sleep(60)"]
+    job = compose("run", "--detach", "job", *sleeping, files=PROD).split()[-1]
+    assert_hardened_compose(compose, job)
+    assert_stops_within_a_second(compose, job)
+    run(["docker", "rm", "--force", job], project)
 
 
 STALE = {
-    # manager: (the manifest, what adds a dependency to it, what the build says, the lock)
+    # manager: (the manifest, what adds a dependency to it, what the build says, the lock,
+    #           what the build says when the lock is missing)
     "pip": (
         "requirements/production.txt",
         "six==1.16.0\n",
         "Hashes are required",
         "requirements/production.txt",
+        "Could not open requirements file",  # requirements/ is mounted whole
     ),
     "poetry": (
         "pyproject.toml",
         '[tool.poetry.group.extra.dependencies]\nsix = "*"\n',
         "pyproject.toml changed significantly",
         "poetry.lock",
+        "not found",  # the lock's bind mount
     ),
-    "pipenv": ("Pipfile", 'six = "*"\n', "is out of date", "Pipfile.lock"),
+    "pipenv": ("Pipfile", 'six = "*"\n', "is out of date", "Pipfile.lock", "not found"),
     "uv": (
         "pyproject.toml",
         '[project.optional-dependencies]\nextra = ["six"]\n',
         "needs to be updated",
         "uv.lock",
+        "not found",
     ),
 }
 
@@ -296,7 +365,7 @@ STALE = {
 @pytest.mark.parametrize("manager", STALE)
 def test_a_stale_or_missing_lock_fails_the_build(render: Render, manager: str) -> None:
     project = generated_project(render, {"package_manager": manager})
-    manifest, addition, message, lock = STALE[manager]
+    manifest, addition, message, lock, missing_message = STALE[manager]
     with (project / manifest).open("a") as handle:
         handle.write(addition)
     tag = f"dwtest-stale-{uuid.uuid4().hex[:8]}"
@@ -310,7 +379,7 @@ def test_a_stale_or_missing_lock_fails_the_build(render: Render, manager: str) -
     (project / lock).unlink()
     missing = subprocess.run(build, cwd=project, capture_output=True, text=True, check=False)
     assert missing.returncode != 0, f"{manager}: a missing lock built"
-    assert "not found" in missing.stderr, missing.stderr[-3000:]
+    assert missing_message in missing.stderr, missing.stderr[-3000:]
     subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, check=False)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -35,6 +37,7 @@ def test_combination_renders_parses_and_lints(render: Render, answers: dict[str,
             ast.parse(path.read_text(), filename=str(path))
         elif path.suffix == ".sh":
             subprocess.run(["sh", "-n", str(path)], check=True)
+            run_tool(["shellcheck", "--severity=style", str(path)], project)
             assert os.access(path, os.X_OK), f"{path} is not executable"
     for dockerfile in ("Dockerfile", "Dockerfile.dev"):
         text = (project / dockerfile).read_text()
@@ -274,3 +277,100 @@ def run_tool(cmd: list[str], cwd: Path) -> None:
         [binary, *cmd[1:]], cwd=cwd, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+DEPENDABOT = {"pip": "pip", "poetry": "pip", "pipenv": "pip", "conda": "conda", "uv": "uv"}
+
+
+@pytest.mark.parametrize("stack", STACKS, ids=stack_id)
+def test_ci_workflow_and_dependabot_are_valid_and_complete(
+    render: Render, stack: dict[str, str]
+) -> None:
+    """The generated GitHub files pass their published schemas, and do what they say: build,
+    test inside the container, boot production, lint, audit; watch every ecosystem."""
+    project = render(**stack)
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    dependabot = project / ".github" / "dependabot.yml"
+    run_tool(
+        ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow)], project
+    )
+    run_tool(
+        ["check-jsonschema", "--builtin-schema", "vendor.dependabot", str(dependabot)], project
+    )
+
+    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+    steps = {
+        name: "\n".join(s.get("run", s.get("uses", "")) for s in job["steps"])
+        for name, job in jobs.items()
+    }
+    prod = "docker compose -f compose.yaml -f compose.prod.yaml"
+    assert "docker compose build" in steps["test"]
+    assert " pytest" in steps["test"]
+    assert f"{prod} build" in steps["test"]
+    assert (f"{prod} up --wait" if stack["app_kind"] == "flask" else "run --rm job train") in steps[
+        "test"
+    ]
+    assert "hadolint Dockerfile Dockerfile.dev" in steps["lint"]
+    assert "shellcheck scripts/*.sh" in steps["lint"]
+    if stack["package_manager"] == "conda":
+        assert "audit" not in jobs
+    else:
+        assert "pip-audit" in steps["audit"]
+    for job in jobs.values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert re.fullmatch(r"[\w-]+/[\w-]+@v\d+", step["uses"]), step["uses"]
+
+    updates = yaml.safe_load(dependabot.read_text())["updates"]
+    ecosystems = {u["package-ecosystem"] for u in updates}
+    expected = {DEPENDABOT[stack["package_manager"]], "docker", "github-actions"}
+    if stack.get("database") == "postgres":
+        expected.add("docker-compose")
+    assert ecosystems == expected
+
+
+def requirement_lines(path: Path) -> list[str]:
+    """The requirements of a file, following its -r includes; continuation lines joined."""
+    lines = []
+    for line in path.read_text().replace("\\\n", " ").splitlines():
+        if line.startswith("-r "):
+            lines += requirement_lines(path.parent / line.split()[1])
+        elif line.strip() and not line.lstrip().startswith(("#", "-")):
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("manager", ["pip", "poetry", "pipenv", "uv"])
+def test_the_audit_job_exports_a_hashed_requirements_file(render: Render, manager: str) -> None:
+    """The audit job's commands run here, offline, as far as pip-audit (which needs PyPI's
+    vulnerability API): the pinned tools stand in for `pipx run`/`pipx install`."""
+    project = render(package_manager=manager)
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    [step] = workflow["jobs"]["audit"]["steps"][1:]
+    audited = None
+    for line in step["run"].splitlines():
+        words = shlex.split(line)
+        if words[:2] == ["pipx", "run"] and words[2].startswith("pip-audit=="):
+            audited = project / words[words.index("-r") + 1]
+            continue
+        if words[:2] in (["pipx", "install"], ["pipx", "inject"]):
+            continue  # poetry and its export plugin are test dependencies here
+        if words[:2] == ["pipx", "run"]:
+            words = words[2:]
+            words[0] = words[0].split("==")[0]
+        target = words.index(">") if ">" in words else None
+        binary = tool(words[0])
+        assert binary, f"{words[0]} is a test dependency"
+        result = subprocess.run(
+            [binary, *words[1:target]], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        if target is not None:
+            (project / words[target + 1]).write_text(result.stdout)
+    assert audited is not None
+    assert audited.is_file()
+    requirements = requirement_lines(audited)
+    names = {re.split(r"[=;\s\[]", line.strip())[0].lower() for line in requirements}
+    assert {"flask", "gunicorn"} <= names
+    assert "pytest" not in names  # production dependencies only
+    assert all("--hash=sha256:" in line for line in requirements)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.version import Version
 
 import dockwright.update
-from conftest import ROOT, run, tool
+from conftest import ROOT
 from dockwright import versions
 from dockwright.cli import main
 
@@ -205,66 +206,6 @@ def test_an_interrupted_update_is_undone(
     assert git(project, "status", "--porcelain") == ""
 
 
-def refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    [line] = captured.err.splitlines()
-    assert "Traceback" not in captured.err
-    return line
-
-
-def test_refusals_exit_2_and_change_nothing(
-    tmp_path: Path, template_repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = new_project(tmp_path)
-    plain = tmp_path / "plain"
-    shutil.copytree(project, plain, ignore=shutil.ignore_patterns(".git"))
-    cases = {
-        "is not in a git repository": [str(plain)],
-        "is not a directory": [str(tmp_path / "missing")],
-        "unknown question 'colour'": [str(project), "--data", "colour=blue"],
-        "package_manager:": [str(project), "--data", "package_manager=npm"],
-        "wsgi_app: describes an adopted project": [str(project), "--data", "wsgi_app=x:y"],
-    }
-    for expected, args in cases.items():
-        before = tree(project)
-        assert expected in refused(capsys, ["update", *args]), expected
-        assert tree(project) == before
-        assert git(project, "status", "--porcelain") == ""
-
-    (project / "Dockerfile").write_text("edited\n")
-    assert "has uncommitted changes" in refused(capsys, ["update", str(project)])
-    assert (project / "Dockerfile").read_text() == "edited\n"
-    git(project, "checkout", "--", "Dockerfile")
-
-    (project / "untracked.txt").write_text("new\n")
-    assert "has uncommitted changes" in refused(capsys, ["update", str(project)])
-    (project / "untracked.txt").unlink()
-
-
-def test_a_project_without_answers_or_from_a_newer_version_is_refused(
-    tmp_path: Path, template_repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = new_project(tmp_path)
-    answers = project / ".copier-answers.yml"
-    recorded = answers.read_text()
-
-    answers.write_text(recorded.replace("_commit: v1.0.0", "_commit: v9.0.0"))
-    commit_all(project, "from the future")
-    line = refused(capsys, ["update", str(project)])
-    assert "made with template v9.0.0, newer than this dockwright's v1.0.0" in line
-
-    answers.write_text(recorded.replace(versions.TEMPLATE_URL, "gh:someone/else"))
-    commit_all(project, "another template")
-    assert "not dockwright's" in refused(capsys, ["update", str(project)])
-
-    answers.unlink()
-    commit_all(project, "no answers")
-    line = refused(capsys, ["update", str(project)])
-    assert "has no .copier-answers.yml" in line
-    assert git(project, "status", "--porcelain") == ""
-
-
 def test_answers_record_the_public_template_and_a_tag(tmp_path: Path) -> None:
     """The shipped template: a plain `copier update` with network access finds the same
     address and version."""
@@ -275,31 +216,12 @@ def test_answers_record_the_public_template_and_a_tag(tmp_path: Path) -> None:
 
 
 def test_a_released_template_never_changes(tmp_path: Path) -> None:
-    """The installed version is either not released yet, or released with exactly this
-    template (otherwise `new-project` refuses to run: bump the version)."""
+    """The installed template is the release of its version in releases.bundle, or the
+    version is a development one (X.Y.Z.devN) not released yet. A released template that
+    changed makes `new-project` refuse to run: the version must move on."""
     tag = versions.installed_release(tmp_path / "t.git", ROOT / "template")
     assert tag == f"v{versions.__version__}"
     heads = versions.git("bundle", "list-heads", str(versions.BUNDLE)).split()
-    assert f"refs/tags/{tag}" in heads, "the installed version is not in releases.bundle"
-
-
-def test_a_plain_copier_update_reads_the_same_answers_file(
-    tmp_path: Path, template_repo: Path, release: Callable[..., None]
-) -> None:
-    """What a user with network access runs: copier itself, the template fetched from the
-    recorded address (git's insteadOf stands in for the network here)."""
-    project = new_project(tmp_path)
-    release("v2.0.0", v2_changes)
-    copier_cli = tool("copier")
-    assert copier_cli, "copier is a dependency"
-    network = {
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": f"url.{template_repo}.insteadOf",
-        "GIT_CONFIG_VALUE_0": versions.TEMPLATE_URL,
-        "COPIER_CACHE_DIR": str(tmp_path / "copier-cache"),
-    }
-
-    run([copier_cli, "update", "--defaults", "--quiet", str(project)], tmp_path, network)
-
-    assert (project / "Dockerfile").read_text().startswith("# Production image (v2) for app.")
-    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v2.0.0"
+    if not Version(versions.__version__).is_devrelease:
+        assert f"refs/tags/{tag}" in heads, "a release: record it with tools/release.py"
+    assert "refs/tags/v0.2.0" in heads  # releases are never dropped

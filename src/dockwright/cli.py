@@ -15,11 +15,9 @@ from typing import Any, NoReturn
 from rich.panel import Panel
 from rich.table import Table
 
-from dockwright import __version__, adopt, answers, generate, update
+from dockwright import __version__, adopt, answers, check, generate, update
 from dockwright.console import console, error
 from dockwright.errors import AbortedError, DockwrightError, UsageError
-
-COMMANDS = ("update", "adopt")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scaffold a Dockerized Python project (Flask web app or ML batch job).",
         epilog="Without --answers-file the questions are asked interactively. "
         "`new-project update [DIR]` brings a project to this version of the template; "
-        "`new-project adopt [DIR]` adds the Docker layer to a project made without dockwright.",
+        "`new-project adopt [DIR]` adds the Docker layer to a project made without dockwright; "
+        "`new-project check [DIR]` audits any Docker setup.",
     )
     parser.add_argument("dest", type=Path, metavar="DEST", help="directory to create")
     parser.add_argument(
@@ -62,7 +61,9 @@ def build_update_parser() -> argparse.ArgumentParser:
         epilog="Exit 0: updated (review with `git diff`, then commit); 1: conflicts to resolve; "
         "2: refused, nothing changed.",
     )
-    parser.add_argument("dir", type=Path, nargs="?", default=Path("."), metavar="DIR")
+    parser.add_argument(
+        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
+    )
     parser.add_argument(
         "--data",
         action="append",
@@ -85,7 +86,9 @@ def build_adopt_parser() -> argparse.ArgumentParser:
         epilog="The detected answers are shown and asked for confirmation; --yes or "
         "--answers-file takes them as they are.",
     )
-    parser.add_argument("dir", type=Path, nargs="?", default=Path("."), metavar="DIR")
+    parser.add_argument(
+        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
+    )
     parser.add_argument(
         "--answers-file", type=Path, metavar="FILE", help="YAML answers (no prompt)"
     )
@@ -97,6 +100,27 @@ def build_adopt_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_check_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="new-project check",
+        description="Audit a Docker setup for a Python project, dockwright's or anyone's: "
+        "hadolint's findings plus dockwright's rules (DW101-DW110).",
+        epilog="Exit 0: nothing at or above --fail-on; 1: findings at or above it; "
+        "2: invalid input.",
+    )
+    parser.add_argument(
+        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--fail-on",
+        choices=(*reversed(check.SEVERITIES), "never"),
+        default="warning",
+        help="the lowest severity that fails the check (default: warning)",
+    )
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -104,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _update(build_update_parser().parse_args(words[1:]))
         if words and words[0] == "adopt":
             return _adopt(build_adopt_parser().parse_args(words[1:]))
+        if words and words[0] == "check":
+            return _check(build_check_parser().parse_args(words[1:]))
         return _run(build_parser().parse_args(words))
     except DockwrightError as failure:
         error(str(failure))
@@ -211,6 +237,26 @@ def _adopt(args: argparse.Namespace) -> int:
         + (f", overwrote {', '.join(done.overwritten)}" if done.overwritten else "")
     )
     console.print(Panel("\n".join(steps), title="Next steps", expand=False))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    findings = check.check(args.dir)
+    failed = check.failing(findings, args.fail_on)
+    if args.format == "json":
+        print(check.as_json(args.dir, findings))
+    elif findings:
+        table = Table(title=f"Findings in {args.dir}", title_justify="left", show_lines=True)
+        for column in ("Severity", "Rule", "Where", "Why", "How to fix"):
+            table.add_column(column)
+        for f in findings:
+            table.add_row(f.severity, f.rule, f.where, f.why, f.fix)
+        console.print(table)
+    else:
+        console.print(f"{args.dir}: no findings.")
+    if failed:
+        error(f"{len(failed)} finding(s) at or above {args.fail_on} in {args.dir}")
+        return 1
     return 0
 
 

@@ -84,7 +84,10 @@ def read_recorded_answers(directory: Path) -> dict[str, Any]:
         )
     if not isinstance(recorded.get("_commit"), str):
         raise UsageError(f"{answers_file} records no template version (_commit)")
-    versions.tag_version(recorded["_commit"])  # a version we can compare, or exit
+    try:
+        versions.tag_version(recorded["_commit"])
+    except DockwrightError as error:
+        raise UsageError(f"{answers_file}: {error}") from None
     return recorded
 
 

@@ -1,0 +1,251 @@
+"""`new-project check`: every generated combination checks clean, and Docker setups written
+the way the founding documents teach (tests/seeds below) get the findings they deserve.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import STACKS, Render, stack_id
+from dockwright.check import RULES, check
+from dockwright.cli import main
+from repos import write
+
+
+@pytest.mark.parametrize("stack", STACKS, ids=stack_id)
+def test_every_generated_combination_checks_clean(render: Render, stack: dict[str, str]) -> None:
+    project = render(**stack)
+    findings = check(project)
+    if stack["package_manager"] == "conda":  # the lock is made by the project, later
+        assert [(f.rule, f.severity) for f in findings] == [("DW110", "info")]
+    else:
+        assert findings == []
+
+
+# Docker setups as the seed documents teach them (our words, their patterns).
+SEEDS: dict[str, dict[str, str]] = {
+    # Copy everything, then install: the naive requirements.txt Dockerfile.
+    "copy-then-install": {
+        "Dockerfile": """
+            FROM python:3.9-slim
+            WORKDIR /app
+            COPY . .
+            RUN pip install -r requirements.txt
+            CMD python train.py
+        """,
+        "requirements.txt": "pandas==2.0.3\nscikit-learn==1.3.0\nnumpy>=1.24.0,<1.26.0\n",
+        "train.py": "print('training')\n",
+    },
+    # The same with the requirements first and --no-cache-dir: better, still root.
+    "requirements-first": {
+        "Dockerfile": """
+            FROM python:3.9-slim
+            WORKDIR /app
+            COPY requirements.txt .
+            RUN pip install --no-cache-dir -r requirements.txt
+            COPY . .
+            CMD ["python", "train.py"]
+        """,
+        "requirements.txt": "pandas==2.0.3\nscikit-learn==1.3.0\n",
+        ".dockerignore": ".git\n.venv\n.env\n",
+    },
+    # The data-science Dockerfile: compilers installed and kept, a user, pip without flags.
+    "data-science": {
+        "Dockerfile": """
+            FROM python:3.11-slim
+            ARG DEBIAN_FRONTEND=noninteractive
+            ENV PYTHONUNBUFFERED 1
+            RUN apt-get update && \\
+                apt-get install --no-install-recommends -y gcc libc-dev build-essential python3-dev
+            RUN groupadd -r myuser && useradd -m -r -g myuser myuser
+            USER myuser
+            WORKDIR /home/myuser/app
+            COPY ./requirements.txt /requirements.txt
+            RUN pip3 install -r /requirements.txt
+            USER root
+            RUN apt-get clean autoclean && apt-get autoremove --yes && rm -rf /var/lib/apt/lists/*
+            USER myuser
+            COPY ./ ./
+            CMD ["python3"]
+        """,
+        "requirements.txt": "numpy==2.1.0\n",
+        ".dockerignore": ".dockerignore\nDockerfile\n.gitignore\n.git\n.python-version\n.env\n",
+        "docker-compose.yml": """
+            version: "3"
+            services:
+              app:
+                build:
+                  context: .
+                volumes:
+                  - .:/home/myuser/app
+        """,
+    },
+    # poetry in one stage: poetry stays in the image, the code comes before the install.
+    "poetry-single-stage": {
+        "Dockerfile": """
+            FROM python:3.10-slim
+            RUN pip install poetry
+            RUN mkdir -p /app
+            COPY . /app
+            WORKDIR /app
+            RUN poetry install --without dev
+            CMD ["poetry", "run", "python", "-m", "app.main"]
+        """,
+        "pyproject.toml": """
+            [tool.poetry]
+            name = "app"
+            version = "0.1.0"
+            [tool.poetry.dependencies]
+            python = "^3.10"
+            requests = "^2.31"
+        """,
+        ".dockerignore": "/.venv\n/tests\n/build\n",
+    },
+    # poetry in a builder stage: the final image has no poetry, but still runs as root.
+    "poetry-multi-stage": {
+        "Dockerfile": """
+            FROM python:3.10-slim AS builder
+            RUN pip install --no-cache-dir poetry==1.8.3
+            WORKDIR /app
+            COPY pyproject.toml poetry.lock ./
+            RUN poetry config virtualenvs.in-project true && poetry install --without dev
+            COPY . /app
+            FROM python:3.10-slim AS base
+            COPY --from=builder /app /app
+            WORKDIR /app
+            ENV PATH="/app/.venv/bin:$PATH"
+            CMD ["python", "-m", "app.main"]
+        """,
+        "pyproject.toml": """
+            [tool.poetry]
+            name = "app"
+            version = "0.1.0"
+            [tool.poetry.dependencies]
+            python = "^3.10"
+            requests = "^2.31"
+            flask = "^3.0"
+        """,
+        "poetry.lock": """
+            [[package]]
+            name = "requests"
+            version = "2.31.0"
+        """,
+        ".dockerignore": ".git\n.venv\n.env\n",
+    },
+    # The course's web stack: wheels built in a builder stage, a user; compose starts the
+    # app when the database container starts, not when it accepts connections.
+    "wheels-and-compose": {
+        "Dockerfile": """
+            FROM python:latest AS builder
+            WORKDIR /build
+            COPY requirements.txt .
+            RUN pip wheel --no-cache-dir --no-deps --wheel-dir /build/wheels -r requirements.txt
+            FROM python
+            WORKDIR /app
+            COPY --from=builder /build/wheels /wheels
+            COPY --from=builder /build/requirements.txt .
+            RUN pip install --no-cache-dir --no-index --find-links=/wheels -r requirements.txt
+            COPY . .
+            RUN addgroup --system app && adduser --system --group app
+            USER app
+            CMD ["gunicorn", "wsgi:app", "--bind", "0.0.0.0:8000"]
+        """,
+        "requirements.txt": "flask==3.1.2\ngunicorn==23.0.0\npsycopg2-binary\n",
+        ".dockerignore": ".git\n.venv\n.env\n",
+        "docker-compose.yml": """
+            services:
+              web:
+                build: .
+                depends_on:
+                  - db
+              db:
+                image: postgres:13
+                environment:
+                  POSTGRES_PASSWORD: example
+        """,
+    },
+}
+EXPECTED = {
+    "copy-then-install": (
+        {"DW101", "DW102", "DW103", "DW105", "DW107", "DL3042", "DL3025"},
+        {"DW104", "DW106"},
+    ),
+    "requirements-first": ({"DW103"}, {"DW101", "DW102", "DW105", "DW107"}),
+    "data-science": ({"DW102", "DW104", "DW105", "DL3008"}, {"DW101", "DW103", "DW108"}),
+    "poetry-single-stage": (
+        {"DW101", "DW102", "DW103", "DW104", "DW105", "DW107", "DL3013"},
+        {"DW106", "DW108"},
+    ),
+    "poetry-multi-stage": ({"DW103", "DW109"}, {"DW101", "DW104", "DW105", "DW107"}),
+    "wheels-and-compose": ({"DW106", "DW107", "DW108"}, {"DW101", "DW103", "DW104"}),
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_seed_setups_get_the_findings_they_deserve(tmp_path: Path, seed: str) -> None:
+    write(tmp_path, SEEDS[seed])
+    findings = check(tmp_path)
+    rules = {f.rule for f in findings}
+    expected, absent = EXPECTED[seed]
+    assert expected <= rules, f"missing {expected - rules}; got {sorted(rules)}"
+    assert not rules & absent, f"unexpected {rules & absent}"
+    for finding in findings:
+        assert finding.why
+        assert finding.fix
+        if finding.rule.startswith("DW"):
+            assert finding.severity == RULES[finding.rule].severity
+
+
+def test_findings_name_the_line_and_the_detail(tmp_path: Path) -> None:
+    write(tmp_path, SEEDS["copy-then-install"])
+    findings = {f.rule: f for f in check(tmp_path)}
+    assert findings["DW101"].where == "Dockerfile:4"
+    assert "line 3 copies the whole context" in findings["DW101"].why
+    assert findings["DW107"].where == "requirements.txt:3"
+    assert findings["DW103"].why.startswith("no USER in the final stage")
+
+
+def test_a_stale_lock_is_found(render: Render) -> None:
+    project = render(package_manager="uv")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"flask>=', '"httpx>=0.27",\n  "flask>=', 1))
+    [finding] = check(project)
+    assert (finding.rule, finding.file) == ("DW109", "uv.lock")
+    assert "httpx in pyproject.toml but not in uv.lock" in finding.why
+
+
+def test_cli_table_json_and_fail_on(
+    tmp_path: Path, render: Render, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "seed", SEEDS["requirements-first"])  # DW103 (error) and warnings
+    seed = str(tmp_path / "seed")
+
+    assert main(["check", seed]) == 1
+    captured = capsys.readouterr()
+    assert "DW103" in captured.out
+    assert "How to fix" in captured.out
+    [line] = captured.err.splitlines()
+    assert line.startswith("new-project: error: ")
+    assert "finding(s) at or above warning" in line
+
+    assert main(["check", seed, "--format", "json", "--fail-on", "never"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"]["error"] == 1
+    assert {f["rule"] for f in report["findings"]} >= {"DW103"}
+    assert all(
+        {"rule", "severity", "file", "line", "why", "fix"} <= set(f) for f in report["findings"]
+    )
+
+    warned = {k: v for k, v in SEEDS["requirements-first"].items() if k != ".dockerignore"}
+    warned["Dockerfile"] = warned["Dockerfile"].replace("COPY . .", "COPY . .\n    USER 10001")
+    write(tmp_path / "warned", warned)  # no .dockerignore: a warning, and no error
+    assert main(["check", str(tmp_path / "warned"), "--fail-on", "error"]) == 0
+    assert main(["check", str(tmp_path / "warned")]) == 1
+    capsys.readouterr()
+
+    project = render(package_manager="uv", database="postgres")
+    assert main(["check", str(project)]) == 0
+    assert "no findings" in capsys.readouterr().out
