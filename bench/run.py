@@ -1,4 +1,4 @@
-"""Benchmark a generated Flask/slim production image against the `docker init` shape.
+"""Benchmark a generated slim production image against the `docker init` shape.
 
 Both images are built from the same generated project, in the same run, on the same engine:
 
@@ -9,11 +9,14 @@ Both images are built from the same generated project, in the same run, on the s
 
 Reported per image: size over the python base image, size of the installed dependencies,
 cold build (no layer cache, no cache mounts), rebuild after a source edit, rebuild after
-adding one dependency. Targets (issue 2): overhead <= 1.1x the dependencies' size,
-source-edit rebuild <= 0.25 s, dependency-add rebuild faster than the docker-init shape.
+adding one dependency, and how long `docker stop` takes (SIGTERM to exit; each image run as
+its compose file runs it: ours with an init, the docker-init shape without); and for ours
+the wall time of `new-project` creating the project. Targets (issue 2): overhead <= 1.1x the
+dependencies' size, source-edit rebuild <= 0.25 s, dependency-add rebuild faster than the
+docker-init shape; (issue 5) stop < 1 s.
 
-    python bench/run.py [--manager pip|poetry|pipenv|uv] [--python 3.13] [--repeat 5]
-                        [--json bench/results/DATE-MANAGER.json]
+    python bench/run.py [--manager pip|poetry|pipenv|uv] [--app flask|ml-job]
+                        [--python 3.13] [--repeat 5] [--json bench/results/DATE-MANAGER-APP.json]
 """
 
 from __future__ import annotations
@@ -39,6 +42,21 @@ import lock  # tools/ is not a package
 import poetry_index
 
 MANAGERS = ("pip", "poetry", "pipenv", "uv")
+APPS = ("flask", "ml-job")
+# The source file each edit touches, the docker-init shape's command, and a long-running
+# command for the stop measurement (a job runs to completion, so it is given one that waits).
+APP = {
+    "flask": {
+        "source": "bench/views.py",
+        "cmd": '["gunicorn", "--bind", "0.0.0.0:8000", "bench:create_app()"]',
+        "running": [],
+    },
+    "ml-job": {
+        "source": "bench/model.py",
+        "cmd": '["python", "-m", "bench", "train"]',
+        "running": ["python", "-c", "import time; time.sleep(120)"],
+    },
+}
 
 # A small pure-Python package that neither image has yet, added as pip-compile would:
 # pinned, with its hash (both shapes install the hashed pins in hash-checking mode).
@@ -57,8 +75,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \\
     python -m pip install -r requirements.txt
 USER appuser
 COPY . .
-EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "bench:create_app()"]
+CMD {cmd}
 """
 
 
@@ -151,12 +168,57 @@ def with_dependency(project: Path, manager: str) -> dict[Path, str]:
     return {pins: pins.read_text() + hashed(ADDED_DEPENDENCY) + "\n"}
 
 
-def measure(project: Path, dockerfile: str, tag: str, manager: str, repeat: int) -> dict:
+def stop_latency(tag: str, app: str, init: bool) -> float:
+    """Seconds from `docker stop` (SIGTERM, then SIGKILL after 10 s) to the container gone."""
+    run = ["docker", "run", "--detach", *(["--init"] if init else []), tag, *APP[app]["running"]]
+    container = sh(*run).strip()
+    try:
+        deadline = time.monotonic() + 30
+        while (
+            app == "flask"
+            and "Booting worker"
+            not in subprocess.run(
+                ["docker", "logs", container], capture_output=True, text=True, check=False
+            ).stderr
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{tag} did not start gunicorn")
+            time.sleep(0.2)
+        time.sleep(1)
+        start = time.perf_counter()
+        sh("docker", "stop", "--time", "10", container)
+        return time.perf_counter() - start
+    finally:
+        sh("docker", "rm", "--force", container)
+
+
+def create_time(answers: dict[str, str], repeat: int) -> float:
+    """Median wall time of `new-project DEST --answers-file` in a new process."""
+    times = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            answers_file = Path(tmp) / "answers.yml"
+            answers_file.write_text(json.dumps(answers))  # JSON is YAML
+            start = time.perf_counter()
+            sh(
+                str(Path(sys.executable).with_name("new-project")),
+                str(Path(tmp) / "bench"),
+                "--answers-file",
+                str(answers_file),
+            )
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(
+    project: Path, dockerfile: str, tag: str, manager: str, app: str, repeat: int, init: bool
+) -> dict:
     sh("docker", "builder", "prune", "--all", "--force")  # no layers, no cache mounts
     cold = build(project, dockerfile, tag)
     size = image_size(tag)
+    stops = [stop_latency(tag, app, init) for _ in range(min(repeat, 3))]
 
-    source = project / "bench" / "views.py"
+    source = project / APP[app]["source"]
     edits = []
     for i in range(repeat):
         source.write_text(source.read_text() + f"\n# edit {i}\n")
@@ -177,6 +239,7 @@ def measure(project: Path, dockerfile: str, tag: str, manager: str, repeat: int)
         "cold_build_s": round(cold, 2),
         "source_edit_rebuild_s": round(statistics.median(edits), 3),
         "dep_add_rebuild_s": round(statistics.median(adds), 2),
+        "stop_s": round(statistics.median(stops), 2),
         "image_bytes": size,
     }
 
@@ -185,6 +248,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default="3.13")
     parser.add_argument("--manager", default="pip", choices=MANAGERS)
+    parser.add_argument("--app", default="flask", choices=APPS)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -192,8 +256,10 @@ def main() -> int:
     base = image_size(f"python:{args.python}-slim")
     with tempfile.TemporaryDirectory() as tmp:
         ours, init = Path(tmp) / "ours" / "bench", Path(tmp) / "init" / "bench"
-        answers = {"project_name": "bench", "app_kind": "flask", "python_version": args.python}
-        generate.create(ours, {**answers, "package_manager": args.manager}, interactive=False)
+        answers = {"project_name": "bench", "app_kind": args.app, "python_version": args.python}
+        ours_answers = {**answers, "package_manager": args.manager}
+        created = create_time(ours_answers, args.repeat)
+        generate.create(ours, ours_answers, interactive=False)
         if args.manager == "poetry":
             poetry_index.use_simple_index_where_needed(ours)  # see tools/poetry_index.py
         # The docker-init shape reads one requirements.txt: the pip stack's pins, flattened.
@@ -208,15 +274,33 @@ def main() -> int:
                 if not line.startswith("-r")
             )
         )
-        (init / "Dockerfile.init").write_text(DOCKER_INIT_SHAPE.format(python=args.python))
+        (init / "Dockerfile.init").write_text(
+            DOCKER_INIT_SHAPE.format(python=args.python, cmd=APP[args.app]["cmd"])
+        )
 
-        name = f"dockwright ({args.manager})"
+        name = f"dockwright ({args.manager}, {args.app})"
         results = {
-            name: measure(ours, "Dockerfile", "bench-dockwright", args.manager, args.repeat),
+            # Each image is stopped the way its compose file runs it: ours with init: true.
+            name: measure(
+                ours,
+                "Dockerfile",
+                "bench-dockwright",
+                args.manager,
+                args.app,
+                args.repeat,
+                init=True,
+            ),
             "docker-init shape": measure(
-                init, "Dockerfile.init", "bench-init", "docker-init", args.repeat
+                init,
+                "Dockerfile.init",
+                "bench-init",
+                "docker-init",
+                args.app,
+                args.repeat,
+                init=False,
             ),
         }
+        results[name]["create_s"] = round(created, 2)
         installed = deps_size("bench-dockwright")
     sh("docker", "image", "rm", "--force", "bench-dockwright", "bench-init")
 
@@ -226,6 +310,7 @@ def main() -> int:
         "docker": sh("docker", "version", "--format", "{{.Server.Version}}").strip(),
         "python": args.python,
         "manager": args.manager,
+        "app": args.app,
         "base_image_bytes": base,
         "installed_deps_bytes": installed,
         "results": results,
@@ -245,15 +330,17 @@ def print_table(report: dict) -> None:
     )
     print(
         "| image | over base | installed deps | overhead ratio | cold build "
-        "| source-edit rebuild | dep-add rebuild |"
+        "| source-edit rebuild | dep-add rebuild | stop | create |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, r in report["results"].items():
         over = r["image_bytes"] - report["base_image_bytes"]
+        create = f"{r['create_s']:.2f} s" if "create_s" in r else "—"
         print(
             f"| {name} | {over / mb:.1f} MB | {deps / mb:.1f} MB "
             f"| {over / deps:.2f}x | {r['cold_build_s']:.1f} s "
-            f"| {r['source_edit_rebuild_s']:.2f} s | {r['dep_add_rebuild_s']:.1f} s |"
+            f"| {r['source_edit_rebuild_s']:.2f} s | {r['dep_add_rebuild_s']:.1f} s "
+            f"| {r['stop_s']:.2f} s | {create} |"
         )
 
 

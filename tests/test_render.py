@@ -114,13 +114,6 @@ def test_uv_lock_matches_its_manifest_and_names_the_project(render: Render) -> N
     subprocess.run([uv, "lock", "--check", "--offline", "--quiet"], cwd=project, check=True)
 
 
-def test_the_dev_tools_uv_is_the_one_the_dockerfiles_pin() -> None:
-    root = Path(__file__).resolve().parents[1]
-    stacks = (root / "template" / "includes" / "stacks.jinja").read_text()
-    pinned_image = stacks.split('"ghcr.io/astral-sh/uv:')[1].split('"')[0]
-    assert f'"uv=={pinned_image}"' in (root / "pyproject.toml").read_text()
-
-
 def test_env_is_created_from_the_example_and_ignored(render: Render) -> None:
     project = render(app_kind="flask", database="postgres")
     env = dict(
@@ -240,11 +233,12 @@ def test_alpine_compiles_in_a_virtual_package_it_drops(render: Render, manager: 
     assert "docker compose exec web sh`" in (project / "README.md").read_text()
 
 
-def test_the_dev_tools_poetry_and_pipenv_are_the_ones_the_dockerfiles_pin() -> None:
+def test_the_dev_tools_uv_poetry_and_pipenv_are_the_ones_the_dockerfiles_pin() -> None:
+    """The tests check the shipped locks with the very versions the Dockerfiles install."""
     root = Path(__file__).resolve().parents[1]
     stacks = (root / "template" / "includes" / "stacks.jinja").read_text()
     pyproject = (root / "pyproject.toml").read_text()
-    for name in ("poetry", "pipenv"):
+    for name in ("uv", "poetry", "pipenv"):
         pinned = stacks.split(f'{{% set {name}_version = "')[1].split('"')[0]
         assert f'"{name}=={pinned}"' in pyproject, name
 
@@ -374,3 +368,22 @@ def test_the_audit_job_exports_a_hashed_requirements_file(render: Render, manage
     assert {"flask", "gunicorn"} <= names
     assert "pytest" not in names  # production dependencies only
     assert all("--hash=sha256:" in line for line in requirements)
+
+
+@pytest.mark.parametrize("manager", ["pip", "uv"])
+def test_the_database_password_comes_from_the_environment(render: Render, manager: str) -> None:
+    """No compose file holds a password: compose requires POSTGRES_PASSWORD from .env (or the
+    environment) and refuses to start without it; .env.example's placeholder is replaced."""
+    project = render(package_manager=manager, database="postgres")
+    for name in ("compose.yaml", "compose.override.yaml", "compose.prod.yaml"):
+        for service in (yaml.safe_load((project / name).read_text())["services"] or {}).values():
+            for key, value in (service.get("environment") or {}).items():
+                if "PASSWORD" in key:
+                    assert value.startswith("${POSTGRES_PASSWORD:?"), (name, key, value)
+    env = dict(
+        line.split("=", 1)
+        for line in (project / ".env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    assert len(env["POSTGRES_PASSWORD"]) >= 32
+    assert "change-me" not in (project / ".env").read_text()

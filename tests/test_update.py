@@ -10,13 +10,14 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
 from packaging.version import Version
 
 import dockwright.update
 from conftest import ROOT
-from dockwright import versions
+from dockwright import generate, versions
 from dockwright.cli import main
 
 Release = Callable[[str], None]
@@ -225,3 +226,36 @@ def test_a_released_template_never_changes(tmp_path: Path) -> None:
     if not Version(versions.__version__).is_devrelease:
         assert f"refs/tags/{tag}" in heads, "a release: record it with tools/release.py"
     assert "refs/tags/v0.2.0" in heads  # releases are never dropped
+
+
+def test_a_project_from_the_previous_shipped_release_updates_to_this_one(tmp_path: Path) -> None:
+    """The real releases in releases.bundle, offline: a project made with the release before
+    the installed version updates to it and equals a fresh render of it."""
+    heads = versions.git("bundle", "list-heads", str(versions.BUNDLE)).split()
+    installed = Version(versions.__version__)
+    earlier = sorted(
+        (Version(ref.removeprefix("refs/tags/v")), ref.removeprefix("refs/tags/"))
+        for ref in heads
+        if ref.startswith("refs/tags/v") and Version(ref.removeprefix("refs/tags/v")) < installed
+    )
+    assert earlier, "releases.bundle holds no release before the installed version"
+    previous = earlier[-1][1]
+    old = tmp_path / "old" / "app"
+    with versions.template_source() as source:
+        copier.run_copy(
+            source.url,
+            old,
+            vcs_ref=previous,
+            data={"project_name": "app"},
+            defaults=True,
+            quiet=True,
+        )
+    generate.sync_env(old)
+    git(old, "init", "-q")
+    commit_all(old, previous)
+    assert yaml.safe_load((old / ".copier-answers.yml").read_text())["_commit"] == previous
+
+    assert main(["update", str(old)]) == 0
+
+    fresh = new_project(tmp_path, "app")
+    assert tree(old) == tree(fresh)

@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from dockwright.detect import read_toml
 from dockwright.errors import DockwrightError, UsageError
 
 SEVERITIES = ("style", "info", "warning", "error")
@@ -531,7 +531,7 @@ def _unpinned_requirements(
 
 def _stale_locks(directory: Path) -> list[Finding]:
     findings = []
-    pyproject = _toml(directory / "pyproject.toml")
+    pyproject = read_toml(directory / "pyproject.toml")
     project = pyproject.get("project") or {}
     declared = list(project.get("dependencies") or [])
     for group in (pyproject.get("dependency-groups") or {}).values():
@@ -546,11 +546,11 @@ def _stale_locks(directory: Path) -> list[Finding]:
     for lock_name in ("uv.lock", "poetry.lock"):
         lock = directory / lock_name
         if lock.is_file():
-            locked = {_normalize(p.get("name", "")) for p in _toml(lock).get("package", [])}
+            locked = {_normalize(p.get("name", "")) for p in read_toml(lock).get("package", [])}
             findings += _missing(names - locked, "pyproject.toml", lock_name)
     pipfile, pipfile_lock = directory / "Pipfile", directory / "Pipfile.lock"
     if pipfile.is_file() and pipfile_lock.is_file():
-        spec = _toml(pipfile)
+        spec = read_toml(pipfile)
         try:
             locked_json = json.loads(pipfile_lock.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
@@ -609,12 +609,3 @@ def _conda_lock(directory: Path) -> list[Finding]:
                 )
             ]
     return []
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        raise UsageError(f"{path} is not valid TOML") from None

@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _directory_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
+    )
+
+
 def build_update_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="new-project update",
@@ -61,9 +67,7 @@ def build_update_parser() -> argparse.ArgumentParser:
         epilog="Exit 0: updated (review with `git diff`, then commit); 1: conflicts to resolve; "
         "2: refused, nothing changed.",
     )
-    parser.add_argument(
-        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
-    )
+    _directory_argument(parser)
     parser.add_argument(
         "--data",
         action="append",
@@ -86,9 +90,7 @@ def build_adopt_parser() -> argparse.ArgumentParser:
         epilog="The detected answers are shown and asked for confirmation; --yes or "
         "--answers-file takes them as they are.",
     )
-    parser.add_argument(
-        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
-    )
+    _directory_argument(parser)
     parser.add_argument(
         "--answers-file", type=Path, metavar="FILE", help="YAML answers (no prompt)"
     )
@@ -108,9 +110,7 @@ def build_check_parser() -> argparse.ArgumentParser:
         epilog="Exit 0: nothing at or above --fail-on; 1: findings at or above it; "
         "2: invalid input.",
     )
-    parser.add_argument(
-        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
-    )
+    _directory_argument(parser)
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(
         "--fail-on",
@@ -123,13 +123,15 @@ def build_check_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    commands = {
+        "update": (build_update_parser, _update),
+        "adopt": (build_adopt_parser, _adopt),
+        "check": (build_check_parser, _check),
+    }
     try:
-        if words and words[0] == "update":
-            return _update(build_update_parser().parse_args(words[1:]))
-        if words and words[0] == "adopt":
-            return _adopt(build_adopt_parser().parse_args(words[1:]))
-        if words and words[0] == "check":
-            return _check(build_check_parser().parse_args(words[1:]))
+        if words and words[0] in commands:
+            parser, command = commands[words[0]]
+            return command(parser().parse_args(words[1:]))
         return _run(build_parser().parse_args(words))
     except DockwrightError as failure:
         error(str(failure))
@@ -142,13 +144,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _run(args: argparse.Namespace) -> int:
+def _given_answers(args: argparse.Namespace, *, adopting: bool = False) -> dict[str, Any]:
+    """--answers-file, then --data over it, checked against copier.yml's questions."""
     questions = answers.load_questions(generate.template_path())
     given: dict[str, Any] = {}
     if args.answers_file is not None:
         given.update(answers.read_answers_file(args.answers_file))
     given.update(answers.parse_data(args.data))
-    checked = answers.check(given, questions)
+    return answers.check(given, questions, adopting=adopting)
+
+
+def _run(args: argparse.Namespace) -> int:
+    checked = _given_answers(args)
 
     interactive = args.answers_file is None
     if interactive and not stdin_is_interactive():
@@ -203,12 +210,7 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
-    questions = answers.load_questions(generate.template_path())
-    given: dict[str, Any] = {}
-    if args.answers_file is not None:
-        given.update(answers.read_answers_file(args.answers_file))
-    given.update(answers.parse_data(args.data))
-    checked = answers.check(given, questions, adopting=True)
+    checked = _given_answers(args, adopting=True)
     guess = adopt.guess_answers(args.dir)
 
     table = Table(title=f"Detected in {args.dir}", title_justify="left")

@@ -55,7 +55,7 @@ class Guess:
 
 def detect(root: Path) -> Guess:
     guess = Guess()
-    pyproject = _toml(root / "pyproject.toml")
+    pyproject = read_toml(root / "pyproject.toml")
     _manager(root, pyproject, guess)
     _layout(root, guess)
     _app_kind(root, guess)
@@ -245,7 +245,7 @@ def _python_version(root: Path, pyproject: dict[str, Any], guess: Guess) -> None
     found: tuple[str, str] | None = None
     version_file = root / ".python-version"
     runtime = root / "runtime.txt"
-    pipfile = _toml(root / "Pipfile")
+    pipfile = read_toml(root / "Pipfile")
     requires = (pyproject.get("project") or {}).get("requires-python")
     if version_file.is_file() and (m := re.match(r"\s*(3\.\d+)", version_file.read_text())):
         found = (m[1], ".python-version")
@@ -281,7 +281,7 @@ def _numbers(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def _toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
