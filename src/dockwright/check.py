@@ -162,11 +162,16 @@ def check(directory: Path) -> list[Finding]:
     if not dockerfiles:
         raise UsageError(f"{directory} has no Dockerfile to check")
     findings = hadolint(directory, dockerfiles)
-    for path in dockerfiles:
-        findings += _dockerfile_rules(directory, path)
+    parsed = {
+        path: parse_dockerfile(path.read_text(encoding="utf-8", errors="replace"))
+        for path in dockerfiles
+    }
+    for path, instructions in parsed.items():
+        findings += _dockerfile_rules(directory, path, instructions)
     findings += _dockerignore(directory)
     findings += _compose(directory)
-    findings += _locks(directory, dockerfiles)
+    runs = " ".join(i.text for body in parsed.values() for i in body if i.keyword == "RUN")
+    findings += _locks(directory, runs)
     order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
     return sorted(findings, key=lambda f: (order[f.severity], f.file, f.line or 0, f.rule))
 
@@ -271,9 +276,10 @@ def _is_dev(path: Path) -> bool:
     return "dev" in path.name.lower().replace("dockerfile", "")
 
 
-def _dockerfile_rules(directory: Path, path: Path) -> list[Finding]:
+def _dockerfile_rules(
+    directory: Path, path: Path, instructions: list[Instruction]
+) -> list[Finding]:
     name = path.relative_to(directory).as_posix()
-    instructions = parse_dockerfile(path.read_text(encoding="utf-8", errors="replace"))
     findings = []
     findings += _base_pins(name, instructions)
     stages = max((i.stage for i in instructions), default=-1) + 1
@@ -465,14 +471,9 @@ def _requirement_name(spec: str) -> str:
     return _normalize(re.split(r"[\s<>=!~;\[@(]", spec.strip(), maxsplit=1)[0])
 
 
-def _locks(directory: Path, dockerfiles: list[Path]) -> list[Finding]:
+def _locks(directory: Path, installs: str) -> list[Finding]:
+    """Pins and locks of what the Dockerfiles' RUN instructions (`installs`) install."""
     findings = []
-    installs = " ".join(
-        i.text
-        for p in dockerfiles
-        for i in parse_dockerfile(p.read_text(errors="replace"))
-        if i.keyword == "RUN"
-    )
     for match in sorted(set(re.findall(r"(?:-r|--requirement)\s+(\S+)", installs))):
         path = directory / match.lstrip("/").removeprefix("app/")
         if path.is_file():

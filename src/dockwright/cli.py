@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from rich.panel import Panel
 from rich.table import Table
 
-from dockwright import __version__, adopt, answers, check, generate, update
+from dockwright import __version__, adopt, answers, check, generate, update, versions
 from dockwright.console import console, error
 from dockwright.errors import AbortedError, DockwrightError, UsageError
 
@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _given_answers(args: argparse.Namespace, *, adopting: bool = False) -> dict[str, Any]:
     """--answers-file, then --data over it, checked against copier.yml's questions."""
-    questions = answers.load_questions(generate.template_path())
+    questions = answers.load_questions(versions.template_dir())
     given: dict[str, Any] = {}
     if args.answers_file is not None:
         given.update(answers.read_answers_file(args.answers_file))
@@ -167,12 +167,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
-    questions = answers.load_questions(generate.template_path())
-    recorded = update.read_recorded_answers(args.dir) if args.data else {}
-    data = answers.check(
-        answers.parse_data(args.data), questions, adopting=bool(recorded.get("adopted"))
-    )
-    outcome = update.update(args.dir, data, pretend=args.pretend)
+    outcome = update.update(args.dir, answers.parse_data(args.data), pretend=args.pretend)
     would = "would be " if args.pretend else ""
     versions_moved = (
         f"{outcome.old} → {outcome.new}" if outcome.old != outcome.new else f"at {outcome.new}"

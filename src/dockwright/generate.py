@@ -25,11 +25,6 @@ from dockwright.errors import AbortedError, DockwrightError, UsageError
 ANSWERS_FILE = ".copier-answers.yml"
 
 
-def template_path() -> Path:
-    """The installed template's directory (its questions are read from here)."""
-    return versions.template_dir()
-
-
 def check_destination(dest: Path, *, force: bool) -> None:
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"destination {dest} exists and is not a directory")

@@ -8,8 +8,6 @@ clearly or not at all; afterwards we say which files changed and which conflict.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ import copier
 import yaml
 from copier.errors import CopierError
 
-from dockwright import generate, versions
+from dockwright import answers, generate, versions
 from dockwright.errors import AbortedError, DockwrightError, UsageError
 
 _STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "?": "added"}
@@ -34,9 +32,13 @@ class Outcome:
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (path, how marked)
 
 
-def update(directory: Path, data: Mapping[str, Any], *, pretend: bool = False) -> Outcome:
+def update(directory: Path, given: Mapping[str, Any], *, pretend: bool = False) -> Outcome:
+    """Update directory to the installed template; `given` are the answers to change
+    (--data), checked here against the questions (an adopted project has more)."""
     top = _git_top(directory)
     recorded = read_recorded_answers(directory)
+    questions = answers.load_questions(versions.template_dir())
+    data = answers.check(given, questions, adopting=bool(recorded.get("adopted")))
     _refuse_dirty(directory)
     with versions.template_source() as source:
         old = recorded["_commit"]
@@ -154,12 +156,4 @@ def _roll_back(directory: Path) -> None:
 
 
 def _git(directory: Path, *args: str) -> list[str]:
-    git = shutil.which("git")
-    if git is None:
-        raise DockwrightError("git is not installed; update merges through git")
-    result = subprocess.run(
-        [git, *args], cwd=directory, capture_output=True, text=True, check=False
-    )
-    if result.returncode:
-        raise DockwrightError(f"git {args[0]} failed: {result.stderr.strip()}")
-    return result.stdout.splitlines()
+    return versions.git(*args, repo=directory).splitlines()

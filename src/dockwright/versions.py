@@ -196,7 +196,7 @@ def git(
     if result.returncode:
         detail = result.stderr.strip().splitlines()[-1:] or [f"exit {result.returncode}"]
         raise DockwrightError(f"git {args[0]} failed: {detail[0]}")
-    return result.stdout.strip()
+    return result.stdout.rstrip("\n")  # leading spaces matter: `git status --porcelain`
 
 
 @contextmanager
