@@ -22,8 +22,9 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(dedent(text).lstrip())
 
 
-def commit(root: Path) -> None:
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "our project"]):
+def commit(root: Path, message: str = "our project") -> None:
+    """Everything under root committed (the repository made first, when there is none)."""
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", message]):
         subprocess.run(
             ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
             cwd=root,
@@ -39,6 +40,16 @@ def manager_files(root: Path, names: list[str], **answers: str) -> None:
     for name in names:
         shutil.copy2(donor / name, root / name)
     shutil.rmtree(donor)
+
+
+def files(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Every file of the work tree by its path (git's own files and the names in skip left
+    out), with its content: compare two of them to see what changed."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts and p.name not in skip
+    }
 
 
 FLASK_TEST = """

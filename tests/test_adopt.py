@@ -88,14 +88,6 @@ DOCKER_LAYER = {
 }
 
 
-def files(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts
-    }
-
-
 @pytest.mark.parametrize("name", EXPECTED)
 def test_detection_guesses_manager_app_and_python(tmp_path: Path, name: str) -> None:
     repo = repos.make(name, tmp_path)
@@ -109,11 +101,11 @@ def test_adopt_adds_only_the_docker_layer(
     tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = repos.make(name, tmp_path)
-    before = files(repo)
+    before = repos.files(repo)
 
     assert main(["adopt", str(repo), "--yes"]) == 0
 
-    after = files(repo)
+    after = repos.files(repo)
     assert {k: after[k] for k in before} == before, "a file of the project changed"
     added = set(after) - set(before) - {".env"}
     assert added >= DOCKER_LAYER
@@ -152,14 +144,14 @@ def test_after_adopt_update_keeps_the_project(tmp_path: Path) -> None:
     repo = repos.make("pip-flask", tmp_path)
     assert main(["adopt", str(repo), "--yes"]) == 0
     repos.commit(repo)
-    before = files(repo)
+    before = repos.files(repo)
 
     assert main(["update", str(repo)]) == 0
-    assert files(repo) == before
+    assert repos.files(repo) == before
 
     assert main(["update", str(repo), "--data", "health_path=/"]) == 0
     assert 'http://127.0.0.1:8000/"' in (repo / "scripts" / "healthcheck.py").read_text()
-    assert files(repo)["app.py"] == before["app.py"]
+    assert repos.files(repo)["app.py"] == before["app.py"]
 
 
 def test_adopt_refuses_to_overwrite_without_force(
@@ -168,13 +160,13 @@ def test_adopt_refuses_to_overwrite_without_force(
     repo = repos.make("pip-flask", tmp_path)
     (repo / "Dockerfile").write_text("FROM python:3.13-slim\n")
     (repo / "compose.yaml").write_text("services: {}\n")
-    before = files(repo)
+    before = repos.files(repo)
 
     assert main(["adopt", str(repo), "--yes"]) == 2
     [line] = capsys.readouterr().err.splitlines()
     assert "would overwrite 2 existing file(s): Dockerfile, compose.yaml" in line
     assert "--force" in line
-    assert files(repo) == before
+    assert repos.files(repo) == before
 
     assert main(["adopt", str(repo), "--yes", "--force"]) == 0
     assert "uv sync" not in (repo / "Dockerfile").read_text()
@@ -221,7 +213,7 @@ def test_an_interrupted_adopt_leaves_the_project_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = repos.make("pipenv-job", tmp_path)
-    before = files(repo)
+    before = repos.files(repo)
     copies: list[Path] = []
     copy = shutil.copy2
 
@@ -236,7 +228,7 @@ def test_an_interrupted_adopt_leaves_the_project_as_it_was(
 
     assert main(["adopt", str(repo), "--yes"]) == 130
     assert len(copies) == 10
-    assert files(repo) == before
+    assert repos.files(repo) == before
     assert sorted(p.name for p in repo.iterdir()) == sorted(
         {p.split("/")[0] for p in before} | {".git"}
     )

@@ -16,11 +16,10 @@ import yaml
 from packaging.version import Version
 
 import dockwright.update
+import repos
 from conftest import ROOT
 from dockwright import generate, versions
 from dockwright.cli import main
-
-Release = Callable[[str], None]
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -29,18 +28,9 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
-def commit_all(repo: Path, message: str = "work") -> None:
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", message)
-
-
 def tree(root: Path) -> dict[str, bytes]:
     """Every file but git's and .env (a fresh password each time)."""
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts and p.name != ".env"
-    }
+    return repos.files(root, skip=(".env",))
 
 
 @pytest.fixture
@@ -48,8 +38,7 @@ def template_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository of the template with v1.0.0 tagged, used in place of the shipped one."""
     repo = tmp_path / "template-repo"
     shutil.copytree(ROOT / "template", repo)
-    git(repo, "init", "-q")
-    commit_all(repo, "v1")
+    repos.commit(repo, "v1")
     git(repo, "tag", "v1.0.0")
     monkeypatch.setenv(versions.OVERRIDE_ENV, str(repo))
     return repo
@@ -61,7 +50,7 @@ def release(template_repo: Path) -> Callable[..., None]:
 
     def _release(tag: str, edit: Callable[[Path], None]) -> None:
         edit(template_repo / "project")
-        commit_all(template_repo, tag)
+        repos.commit(template_repo, tag)
         git(template_repo, "tag", tag)
 
     return _release
@@ -80,8 +69,7 @@ def new_project(tmp_path: Path, name: str = "app", *extra: str) -> Path:
     answers = tmp_path / f"{name}.yml"
     answers.write_text(f"project_name: {name}\n")
     assert main([str(dest), "--answers-file", str(answers), *extra]) == 0
-    git(dest, "init", "-q")
-    commit_all(dest, "start")
+    repos.commit(dest, "start")
     return dest
 
 
@@ -109,7 +97,7 @@ def test_a_user_edit_away_from_the_template_change_survives(
     dockerfile.write_text(dockerfile.read_text() + "LABEL org.example.team=payments\n")
     views = project / "app" / "views.py"
     views.write_text(views.read_text() + "\n# our own code\n")
-    commit_all(project, "our edits")
+    repos.commit(project, "our edits")
     release("v2.0.0", v2_changes)
 
     assert main(["update", str(project)]) == 0
@@ -132,7 +120,7 @@ def test_an_edit_on_the_same_lines_is_a_conflict_exit_1(
     dockerfile = project / "Dockerfile"
     text = dockerfile.read_text()
     dockerfile.write_text(text.replace("# Production image for", "# Our image for", 1))
-    commit_all(project, "our first line")
+    repos.commit(project, "our first line")
     release("v2.0.0", v2_changes)
 
     assert main(["update", str(project)]) == 1
@@ -251,8 +239,7 @@ def test_a_project_from_the_previous_shipped_release_updates_to_this_one(tmp_pat
             quiet=True,
         )
     generate.sync_env(old)
-    git(old, "init", "-q")
-    commit_all(old, previous)
+    repos.commit(old, previous)
     assert yaml.safe_load((old / ".copier-answers.yml").read_text())["_commit"] == previous
 
     assert main(["update", str(old)]) == 0
