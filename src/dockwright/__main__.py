@@ -1,3 +1,3 @@
-from dockwright.cli import main
+from dockwright.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

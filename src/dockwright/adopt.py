@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from dockwright import generate
+from dockwright import files, generate, interrupts, lock, versions
 from dockwright.detect import Guess, detect
-from dockwright.errors import AbortedError, UsageError
+from dockwright.errors import UsageError
 
 
 @dataclass
@@ -35,7 +33,7 @@ class Adopted:
 def guess_answers(directory: Path) -> Guess:
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a directory")
-    if (directory / generate.ANSWERS_FILE).exists():
+    if os.path.lexists(directory / generate.ANSWERS_FILE):
         raise UsageError(
             f"{directory} has {generate.ANSWERS_FILE} already: "
             "`new-project update` keeps it current"
@@ -60,25 +58,31 @@ def adopt(
     try:
         project = staging / "project"
         generate.render(project, data, interactive=interactive, user_defaults=guess.answers)
-        files = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
-        existing = [f for f in files if (directory / f).exists()]
-        if existing and not force:
-            raise UsageError(
-                f"adopt would overwrite {len(existing)} existing file(s): {', '.join(existing)} "
-                "(pass --force to overwrite them)"
-            )
-        _copy_in(project, directory, files)
-        generate.sync_env(directory)
-        recorded = yaml.safe_load((directory / generate.ANSWERS_FILE).read_text(encoding="utf-8"))
-        answers = {k: v for k, v in recorded.items() if not k.startswith("_")}
         warnings = list(guess.warnings)
+        env = directory / ".env"
+        if os.path.lexists(env):
+            # The project's own settings and secrets: never rewritten, even with --force.
+            existing = files.read_text(env, what=".env").splitlines()
+            example = files.read_text(project / ".env.example").splitlines()
+            lacking = [
+                line.partition("=")[0]
+                for line in generate.missing_env_lines(existing, example)
+                if line and not line.startswith("#")
+            ]
+            if lacking:
+                warnings.append(f"add {', '.join(lacking)} to .env (see .env.example)")
+        else:
+            generate.sync_env(project)
+        names = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
+        with lock.held(directory), interrupts.committing(f"adopted {directory}"):
+            overwritten = generate.install(project, directory, names, overwrite=force)
+        recorded = generate.read_yaml_mapping(directory / generate.ANSWERS_FILE)
+        answers = {k: v for k, v in recorded.items() if not k.startswith("_")}
         if not _ignored_by_git(directory, ".env"):
             warnings.append("add .env to .gitignore: it holds your settings and secrets")
-        return Adopted(answers=answers, written=files, overwritten=existing, warnings=warnings)
-    except KeyboardInterrupt:
-        raise AbortedError() from None
+        return Adopted(answers=answers, written=names, overwritten=overwritten, warnings=warnings)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        interrupts.run_ignoring(lambda: shutil.rmtree(staging, ignore_errors=True))
 
 
 def _ignored_by_git(directory: Path, name: str) -> bool:
@@ -89,35 +93,8 @@ def _ignored_by_git(directory: Path, name: str) -> bool:
             cwd=directory,
             capture_output=True,
             check=False,
+            env=versions.clean_git_environment(os.environ),
         )
     except FileNotFoundError:
         return True
     return result.returncode != 1  # 0: ignored; 128: not a repository
-
-
-def _copy_in(project: Path, directory: Path, files: list[str]) -> None:
-    """Each file lands whole (written beside its target, then renamed over it). An
-    interruption midway removes the files and folders this call added; files it overwrote
-    (with --force) keep their new content."""
-    added: list[Path] = []
-    try:
-        for name in files:
-            target = directory / name
-            for parent in reversed(target.relative_to(directory).parents[:-1]):
-                if not (directory / parent).exists():
-                    (directory / parent).mkdir()
-                    added.append(directory / parent)
-            if not target.exists():
-                added.append(target)
-            partial = target.with_name(f".{target.name}.dockwright-partial")
-            added.append(partial)
-            shutil.copy2(project / name, partial)
-            os.replace(partial, target)
-            added.remove(partial)
-    except BaseException:
-        for path in reversed(added):
-            if path.is_dir():
-                path.rmdir()
-            else:
-                path.unlink(missing_ok=True)
-        raise

@@ -14,7 +14,11 @@ from typing import Any
 
 import yaml
 
+from dockwright import files
 from dockwright.errors import UsageError
+
+# An answers file holds a dozen short lines; a megabyte is not one.
+_ANSWERS_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -47,15 +51,7 @@ def load_questions(template: Path) -> dict[str, Question]:
 def read_answers_file(path: Path) -> dict[str, Any]:
     """A YAML mapping of answers. Keys starting with "_" (copier's own, as in a project's
     .copier-answers.yml) are ignored, so an existing project's answers can be reused."""
-    if path.is_dir():
-        raise UsageError(f"answers file {path} is a directory")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"answers file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or error
-        raise UsageError(f"answers file {path} cannot be read: {reason}") from None
+    text = files.read_text(path, what="answers file", limit=_ANSWERS_LIMIT, streams=True)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -103,6 +99,12 @@ def check(
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 hint = " (quote it)" if isinstance(value, bool) else ""
                 raise UsageError(f"{key}: expected text, got a {_kind(value)}{hint}")
+            choices = question.choices
+            if not isinstance(value, str) and choices and str(value) not in choices:
+                raise UsageError(
+                    f"{key}: read as the number {value!r}, which is not one of "
+                    f'{", ".join(choices)}; quote it (e.g. {key}: "{choices[0]}")'
+                )
             value = str(value)
         checked[key] = value
     return checked

@@ -7,16 +7,17 @@ code (0 success, 1 failure, 2 invalid input, 130 interrupted), never a traceback
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from rich.panel import Panel
-from rich.table import Table
-
-from dockwright import __version__, adopt, answers, check, generate, update, versions
-from dockwright.console import console, error
+# Only light imports here: copier, rich and pydantic load inside main(), where a Ctrl-C
+# still ends in one line. The rest of dockwright is imported where it is used.
+from dockwright import interrupts
 from dockwright.errors import AbortedError, DockwrightError, UsageError
 
 
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="set one answer (repeatable; overrides the answers file)",
     )
     parser.add_argument("--force", action="store_true", help="write into a non-empty DEST")
+    from dockwright import __version__
+
     parser.add_argument("--version", action="version", version=f"dockwright {__version__}")
     return parser
 
@@ -103,6 +106,8 @@ def build_adopt_parser() -> argparse.ArgumentParser:
 
 
 def build_check_parser() -> argparse.ArgumentParser:
+    from dockwright import check
+
     parser = _Parser(
         prog="new-project check",
         description="Audit a Docker setup for a Python project, dockwright's or anyone's: "
@@ -122,30 +127,83 @@ def build_check_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code. Whatever happens, the run ends done or
+    untouched, with one line saying which when it is not plain success."""
+    interrupts.done = None
     words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        try:
+            return _dispatch(words)
+        except (Exception, KeyboardInterrupt) as failure:
+            with interrupts.ignored():
+                return _report(failure)
+    except KeyboardInterrupt:  # a second Ctrl-C before the first was reported
+        with interrupts.ignored():
+            return _report(KeyboardInterrupt())
+    finally:
+        if "dockwright.versions" in sys.modules:
+            sys.modules["dockwright.versions"].cleanup()
+
+
+def _dispatch(words: list[str]) -> int:
     commands = {
         "update": (build_update_parser, _update),
         "adopt": (build_adopt_parser, _adopt),
         "check": (build_check_parser, _check),
     }
-    try:
-        if words and words[0] in commands:
-            parser, command = commands[words[0]]
-            return command(parser().parse_args(words[1:]))
-        return _run(build_parser().parse_args(words))
-    except DockwrightError as failure:
+    if words and words[0] in commands:
+        parser, command = commands[words[0]]
+        return command(parser().parse_args(words[1:]))
+    return _run(build_parser().parse_args(words))
+
+
+# Errors of the user's paths: their input, not our bug.
+_INPUT_ERRNOS = {
+    errno.ENAMETOOLONG,
+    errno.EACCES,
+    errno.EPERM,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.ELOOP,
+    errno.ENOENT,
+    errno.EEXIST,
+    errno.ENOTEMPTY,
+    errno.EROFS,
+}
+
+
+def _report(failure: BaseException) -> int:
+    from dockwright.console import error, note
+
+    if isinstance(failure, KeyboardInterrupt | AbortedError):
+        if interrupts.done:
+            note(f"interrupted after the work was done: {interrupts.done}")
+            return 0
+        error(str(failure) if isinstance(failure, AbortedError) else str(AbortedError()))
+        return AbortedError.exit_code
+    if isinstance(failure, DockwrightError):
         error(str(failure))
         return failure.exit_code
-    except KeyboardInterrupt:
-        error(str(AbortedError()))
-        return AbortedError.exit_code
-    except Exception as failure:  # a bug of ours: still one line, and nothing was written
-        error(f"unexpected {type(failure).__name__}: {failure} (please report this)")
-        return 1
+    if isinstance(failure, OSError) and failure.strerror:
+        where = failure.filename if failure.filename is not None else ""
+        error(f"{where}: {failure.strerror}" if where else failure.strerror)
+        return 2 if failure.errno in _INPUT_ERRNOS else 1
+    # A bug of ours: still one line, and nothing was written.
+    error(f"unexpected {type(failure).__name__}: {failure} (please report this)")
+    return 1
+
+
+def entry() -> int:
+    """The console script: main(), then Ctrl-C is ignored while the process exits."""
+    code = main()
+    interrupts.ignore_from_now()
+    return code
 
 
 def _given_answers(args: argparse.Namespace, *, adopting: bool = False) -> dict[str, Any]:
     """--answers-file, then --data over it, checked against copier.yml's questions."""
+    from dockwright import answers, versions
+
     questions = answers.load_questions(versions.template_dir())
     given: dict[str, Any] = {}
     if args.answers_file is not None:
@@ -154,19 +212,33 @@ def _given_answers(args: argparse.Namespace, *, adopting: bool = False) -> dict[
     return answers.check(given, questions, adopting=adopting)
 
 
+def _refuse_without_terminal(what: str, alternative: str) -> None:
+    if not stdin_is_interactive():
+        raise UsageError(f"no terminal to {what} on; pass {alternative}")
+    if os.environ.get("TERM") == "dumb":
+        raise UsageError(
+            f"TERM=dumb: this terminal cannot show the wizard's prompts; pass {alternative}"
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
+    from dockwright import generate
+
     checked = _given_answers(args)
-
     interactive = args.answers_file is None
-    if interactive and not stdin_is_interactive():
-        raise UsageError("no terminal to ask the questions on; pass --answers-file FILE")
-
-    recorded = generate.create(args.dest, checked, interactive=interactive, force=args.force)
-    _next_steps(args.dest, recorded)
+    if interactive:
+        _refuse_without_terminal("ask the questions", "--answers-file FILE")
+    created = generate.create(args.dest, checked, interactive=interactive, force=args.force)
+    _next_steps(args.dest, created)
     return 0
 
 
 def _update(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from dockwright import answers, update
+    from dockwright.console import error, say
+
     outcome = update.update(args.dir, answers.parse_data(args.data), pretend=args.pretend)
     would = "would be " if args.pretend else ""
     versions_moved = (
@@ -178,16 +250,16 @@ def _update(args: argparse.Namespace) -> int:
         table.add_column("Marked with")
         for path, how in outcome.conflicts:
             table.add_row(path, how)
-        console.print(table)
+        say(table)
         rest = f"; {len(outcome.changed)} other file(s) {would}changed" if outcome.changed else ""
-        console.print(f"Resolve the conflicts{rest}, then commit.")
+        say(f"Resolve the conflicts{rest}, then commit.")
         error(
             f"{len(outcome.conflicts)} conflict(s) {'would need' if args.pretend else 'need'} "
             "resolving: " + ", ".join(path for path, _ in outcome.conflicts)
         )
         return 1
     if not outcome.changed:
-        console.print(f"{args.dir} is up to date with template {outcome.new}; nothing changed.")
+        say(f"{args.dir} is up to date with template {outcome.new}; nothing changed.")
         return 0
     title = f"{'Would update' if args.pretend else 'Updated'} {args.dir}: {versions_moved}"
     table = Table(title=title, title_justify="left")
@@ -195,8 +267,8 @@ def _update(args: argparse.Namespace) -> int:
     table.add_column("File")
     for what, path in outcome.changed:
         table.add_row(what, path)
-    console.print(table)
-    console.print(
+    say(table)
+    say(
         "Nothing was written (--pretend)."
         if args.pretend
         else "Review with `git diff`, then commit."
@@ -205,6 +277,12 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from dockwright import adopt
+    from dockwright.console import say
+
     checked = _given_answers(args, adopting=True)
     guess = adopt.guess_answers(args.dir)
 
@@ -214,14 +292,14 @@ def _adopt(args: argparse.Namespace) -> int:
     table.add_column("From")
     for key, value in guess.answers.items():
         table.add_row(key, str(value), guess.reasons.get(key, "the folder's name"))
-    console.print(table)
+    say(table)
 
     interactive = args.answers_file is None and not args.yes
-    if interactive and not stdin_is_interactive():
-        raise UsageError("no terminal to confirm the answers on; pass --yes or --answers-file FILE")
+    if interactive:
+        _refuse_without_terminal("confirm the answers", "--yes or --answers-file FILE")
     done = adopt.adopt(args.dir, guess, checked, interactive=interactive, force=args.force)
     steps = [
-        f"cd {args.dir}",
+        f"cd {_shell_word(args.dir)}",
         "git add -A && git commit -m 'Docker layer from dockwright'",
         *[f"# {warning}" for warning in done.warnings],
         "docker compose up --build --wait"
@@ -229,28 +307,33 @@ def _adopt(args: argparse.Namespace) -> int:
         else "docker compose run --rm job",
         "new-project update                    # later: newer template versions, your edits kept",
     ]
-    console.print(
+    say(
         f"Adopted {args.dir}: wrote {len(done.written)} file(s)"
         + (f", overwrote {', '.join(done.overwritten)}" if done.overwritten else "")
     )
-    console.print(Panel("\n".join(steps), title="Next steps", expand=False))
+    say(Panel("\n".join(steps), title="Next steps", expand=False))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from dockwright import check
+    from dockwright.console import error, say, text
+
     findings = check.check(args.dir)
     failed = check.failing(findings, args.fail_on)
     if args.format == "json":
-        print(check.as_json(args.dir, findings))
+        text(check.as_json(args.dir, findings))
     elif findings:
         table = Table(title=f"Findings in {args.dir}", title_justify="left", show_lines=True)
         for column in ("Severity", "Rule", "Where", "Why", "How to fix"):
             table.add_column(column)
         for f in findings:
             table.add_row(f.severity, f.rule, f.where, f.why, f.fix)
-        console.print(table)
+        say(table)
     else:
-        console.print(f"{args.dir}: no findings.")
+        say(f"{args.dir}: no findings.")
     if failed:
         error(f"{len(failed)} finding(s) at or above {args.fail_on} in {args.dir}")
         return 1
@@ -261,9 +344,22 @@ def stdin_is_interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def _next_steps(dest: Path, recorded: dict[str, Any]) -> None:
+def _shell_word(path: Path) -> str:
+    """A path as one shell word: `cd 'Acme Shop'` works when pasted."""
+    return shlex.quote(str(path))
+
+
+def _next_steps(dest: Path, created: Any) -> None:
+    from rich.panel import Panel
+
+    from dockwright.console import say
+
+    recorded = created.answers
     flask = recorded.get("app_kind") == "flask"
-    steps = [f"cd {dest}", "git init && git add -A && git commit -m 'Start from dockwright'"]
+    steps = [
+        f"cd {_shell_word(dest)}",
+        "git init && git add -A && git commit -m 'Start from dockwright'",
+    ]
     if recorded.get("package_manager") == "conda":
         # No conda channel is bundled: the lock is made where conda-forge is reachable.
         steps.append(
@@ -282,9 +378,10 @@ def _next_steps(dest: Path, recorded: dict[str, Any]) -> None:
             "docker compose run --rm job pytest    # tests, in the container",
         ]
     summary = ", ".join(f"{k}={v}" for k, v in recorded.items())
-    console.print(f"Created {dest} ({summary})")
-    console.print(Panel("\n".join(steps), title="Next steps", expand=False))
+    overwrote = f"; overwrote {', '.join(created.overwritten)}" if created.overwritten else ""
+    say(f"Created {dest} ({summary}){overwrote}")
+    say(Panel("\n".join(steps), title="Next steps", expand=False))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

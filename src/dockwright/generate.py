@@ -6,12 +6,14 @@ place only when everything succeeded; any error or Ctrl-C removes the staging di
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +21,26 @@ import copier
 import yaml
 from copier.errors import CopierAnswersInterrupt, CopierError, InvalidTypeError
 
-from dockwright import versions
+from dockwright import files, interrupts, versions
 from dockwright.errors import AbortedError, DockwrightError, UsageError
 
 ANSWERS_FILE = ".copier-answers.yml"
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
+    if os.path.islink(dest) and not dest.exists():
+        raise UsageError(f"destination {dest} is a symlink to nothing ({os.readlink(dest)})")
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"destination {dest} exists and is not a directory")
+    too_long = next((part for part in dest.parts if len(os.fsencode(part)) > 255), None)
+    if too_long is not None:
+        raise UsageError(f"destination {dest}: the name {too_long[:40]}… is over 255 bytes")
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise UsageError(f"destination {dest} is not empty (pass --force to write into it)")
     anchor = _existing_ancestor(dest)
-    if not os.access(anchor, os.W_OK):
+    if not anchor.is_dir():
+        raise UsageError(f"destination {dest}: {anchor} is a file, not a directory")
+    if not os.access(anchor, os.W_OK | os.X_OK):
         raise UsageError(f"destination {dest}: {anchor} is not writable")
 
 
@@ -42,14 +51,20 @@ def default_project_name(dest: Path) -> str:
     return slug or "app"
 
 
+@dataclass
+class Created:
+    answers: dict[str, Any]  # as copier recorded them, without its own (_src_path, _commit)
+    overwritten: list[str]  # files of DEST that --force replaced
+
+
 def create(
     dest: Path,
     answers: Mapping[str, Any],
     *,
     interactive: bool,
     force: bool = False,
-) -> dict[str, Any]:
-    """Render the template into dest; return the answers copier recorded."""
+) -> Created:
+    """Render the template into dest: all of it, or (on any error or Ctrl-C) nothing."""
     check_destination(dest, force=force)
     anchor = _existing_ancestor(dest)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name or 'project'}.dockwright-", dir=anchor))
@@ -58,13 +73,20 @@ def create(
         defaults = {"project_name": default_project_name(dest)}
         render(project, answers, interactive=interactive, user_defaults=defaults)
         sync_env(project)
-        recorded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
-        _move_into_place(project, dest)
-        return {k: v for k, v in recorded.items() if not k.startswith("_")}
-    except KeyboardInterrupt:
-        raise AbortedError() from None
+        recorded = read_yaml_mapping(project / ANSWERS_FILE)
+        with interrupts.committing(f"created {dest}"):
+            overwritten = _move_into_place(project, dest, force=force)
+        return Created({k: v for k, v in recorded.items() if not k.startswith("_")}, overwritten)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        interrupts.run_ignoring(lambda: shutil.rmtree(staging, ignore_errors=True))
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file copier wrote (the answers file), as a mapping."""
+    data = yaml.safe_load(files.read_text(path))
+    if not isinstance(data, dict):
+        raise DockwrightError(f"{path} is not a mapping")
+    return data
 
 
 def render(
@@ -103,14 +125,27 @@ def strip_prefix(message: str) -> str:
     return f"{match[1]}: {match[2]}" if match else message
 
 
-def sync_env(project: Path) -> None:
+def sync_env(project: Path) -> list[str]:
     """.env from .env.example: your UID/GID for the dev image and a fresh database password.
-    An existing .env keeps its values and gains only the keys it lacks (after an update)."""
+    An existing .env keeps its values and mode and gains only the keys it lacks (after an
+    update); return the keys added."""
     example = project / ".env.example"
     if not example.is_file():
-        return
+        return []
     env = project / ".env"
-    existing = env.read_text(encoding="utf-8").splitlines() if env.is_file() else []
+    existing = files.read_text(env, what=".env").splitlines() if os.path.lexists(env) else []
+    missing = missing_env_lines(existing, files.read_text(example).splitlines())
+    if existing and not missing:
+        return []
+    out = [*existing, *([""] if existing else []), *missing]
+    mode = env.stat().st_mode & 0o7777 if existing else 0o600
+    _write_atomically(env, "\n".join(out) + "\n", mode)
+    return [line.partition("=")[0] for line in missing if line and not line.startswith("#")]
+
+
+def missing_env_lines(existing: list[str], example: list[str]) -> list[str]:
+    """The lines of .env.example a .env holding `existing` lacks, with fresh values where
+    dockwright makes them (your UID and GID, a database password)."""
     present = {line.partition("=")[0] for line in existing if not line.startswith("#")}
     uid, gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") else (1000, 1000)
     values = {
@@ -119,32 +154,147 @@ def sync_env(project: Path) -> None:
         "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
     }
     missing = []
-    for line in example.read_text(encoding="utf-8").splitlines():
+    for line in example:
         key = line.partition("=")[0]
         if existing and (line.startswith("#") or not line.strip() or key in present):
             continue
         missing.append(
             f"{key}={values[key]}" if key in values and not line.startswith("#") else line
         )
-    if existing and not missing:
-        return
-    out = [*existing, *([""] if existing else []), *missing]
-    env.write_text("\n".join(out) + "\n", encoding="utf-8")
-    env.chmod(0o600)
+    return missing
 
 
-def _move_into_place(project: Path, dest: Path) -> None:
-    if not dest.exists() or (dest.is_dir() and not any(dest.iterdir())):
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(project, dest)  # one rename: dest appears whole or not at all
-        return
-    # --force into a non-empty directory: file by file, overwriting.
-    for source in sorted(project.rglob("*")):
-        target = dest / source.relative_to(project)
-        if source.is_dir():
-            target.mkdir(exist_ok=True)
+def _write_atomically(path: Path, text: str, mode: int) -> None:
+    """path holds the old text or the new, never a part (written beside it, then renamed);
+    a symlink at path keeps pointing where it did, and the file it names is replaced."""
+    target = path.resolve() if path.is_symlink() else path
+    partial = target.with_name(f".{target.name}.dockwright-{os.getpid()}")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(partial, mode)  # the umask may have narrowed it
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _move_into_place(project: Path, dest: Path, *, force: bool) -> list[str]:
+    """Make the rendered project dest; return the files --force replaced."""
+    if not dest.is_dir() or not any(dest.iterdir()):
+        made = _make_parents(dest)
+        try:
+            # One rename: dest appears whole or not at all. It fails, rather than merging,
+            # when another run made dest meanwhile (a rename never replaces a full directory).
+            os.rename(project, dest)
+        except OSError as error:
+            interrupts.run_ignoring(lambda: _remove_folders(made))
+            if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise UsageError(
+                    f"destination {dest} appeared while the project was being made "
+                    "(another run?); nothing was written"
+                ) from None
+            raise
+        return []
+    names = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if not p.is_dir())
+    return install(project, dest, names, overwrite=force)
+
+
+def _make_parents(dest: Path) -> list[Path]:
+    """Create dest's missing parents; return those made, outermost first."""
+    missing = []
+    for parent in dest.absolute().parents:
+        if parent.exists():
+            break
+        missing.append(parent)
+    made = []
+    try:
+        for parent in reversed(missing):
+            parent.mkdir()
+            made.append(parent)
+    except BaseException:
+        interrupts.run_ignoring(lambda: _remove_folders(made))
+        raise
+    return made
+
+
+def _remove_folders(made: list[Path]) -> None:
+    for folder in reversed(made):
+        folder.rmdir()
+
+
+def install(source: Path, dest: Path, names: list[str], *, overwrite: bool) -> list[str]:
+    """Copy source/name to dest/name for every name: all of them, or none. Files that exist
+    are replaced only with `overwrite`, and kept aside until every copy succeeded. Nothing is
+    written through a symlinked directory (it could lead out of dest) or over a directory.
+    Return the names replaced."""
+    existing = _plan(dest, names)
+    if existing and not overwrite:
+        raise UsageError(
+            f"{dest}: would overwrite {len(existing)} existing file(s): {', '.join(existing)} "
+            "(pass --force to overwrite them)"
+        )
+    tag = f"dockwright-{os.getpid()}"
+    made: list[Path] = []  # folders made, files placed: removed on failure
+    kept: list[tuple[Path, Path]] = []  # (aside, original): put back on failure
+    try:
+        for name in names:
+            target = dest / name
+            for parent in reversed(target.relative_to(dest).parents[:-1]):
+                if not (dest / parent).exists():
+                    (dest / parent).mkdir()
+                    made.append(dest / parent)
+            partial = target.with_name(f".{target.name}.{tag}-partial")
+            made.append(partial)
+            shutil.copy2(source / name, partial)
+            if os.path.lexists(target):
+                aside = target.with_name(f".{target.name}.{tag}-replaced")
+                os.rename(target, aside)
+                kept.append((aside, target))
+            else:
+                made.append(target)
+            os.rename(partial, target)
+            made.remove(partial)
+    except BaseException:
+        interrupts.run_ignoring(lambda: _undo(made, kept))
+        raise
+    for aside, _ in kept:
+        interrupts.run_ignoring(aside.unlink)
+    return existing
+
+
+def _plan(dest: Path, names: list[str]) -> list[str]:
+    """The names that exist in dest; a UsageError for a path install must not write."""
+    existing = []
+    for name in names:
+        here = dest
+        for part in Path(name).parts[:-1]:
+            here = here / part
+            if here.is_symlink():
+                raise UsageError(
+                    f"{here} is a symlink (to {os.readlink(here)}): dockwright writes only "
+                    f"inside {dest}, never through a link; replace it with a directory"
+                )
+            if os.path.lexists(here) and not here.is_dir():
+                raise UsageError(f"{here} is a file where the project needs a directory")
+        target = dest / name
+        if target.is_dir() and not target.is_symlink():
+            raise UsageError(f"{target} is a directory where the project has a file")
+        if os.path.lexists(target):
+            link = " (a symlink: the link is replaced)" if target.is_symlink() else ""
+            existing.append(name + link)
+    return existing
+
+
+def _undo(made: list[Path], kept: list[tuple[Path, Path]]) -> None:
+    for path in reversed(made):
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()
         else:
-            os.replace(source, target)
+            path.unlink(missing_ok=True)
+    for aside, original in reversed(kept):
+        os.rename(aside, original)
 
 
 def _existing_ancestor(path: Path) -> Path:

@@ -8,6 +8,7 @@ clearly or not at all; afterwards we say which files changed and which conflict.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import copier
 import yaml
 from copier.errors import CopierError
 
-from dockwright import answers, generate, versions
+from dockwright import answers, files, generate, interrupts, lock, versions
 from dockwright.errors import AbortedError, DockwrightError, UsageError
 
 _STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "?": "added"}
@@ -38,44 +39,57 @@ def update(directory: Path, given: Mapping[str, Any], *, pretend: bool = False) 
     top = _git_top(directory)
     recorded = read_recorded_answers(directory)
     questions = answers.load_questions(versions.template_dir())
-    data = answers.check(given, questions, adopting=bool(recorded.get("adopted")))
-    _refuse_dirty(directory)
-    with versions.template_source() as source:
-        old = recorded["_commit"]
-        if versions.tag_version(old) > source.version:
-            raise UsageError(
-                f"{directory} was made with template {old}, newer than this dockwright's "
-                f"{source.tag}: upgrade dockwright (pip install -U dockwright)"
-            )
-        if old == source.tag and not data:
-            # The same template and the same answers render the same files: nothing to merge.
-            return Outcome(old=old, new=source.tag)
-        if pretend:
-            with tempfile.TemporaryDirectory(prefix="dockwright-pretend-") as scratch:
-                clone = Path(scratch) / "repo"
-                _git(top, "clone", "--quiet", "--shared", str(top), str(clone))
-                copy = clone / directory.resolve().relative_to(top)
-                return _apply(copy, data, source, old)
-        try:
-            outcome = _apply(directory, data, source, old)
-        except BaseException:
-            _roll_back(directory)
-            raise
-    generate.sync_env(directory)
+    adopted = bool(recorded.get("adopted"))
+    _check_recorded(directory / generate.ANSWERS_FILE, recorded, questions, adopted=adopted)
+    data = answers.check(given, questions, adopting=adopted)
+    with lock.held(directory):
+        _refuse_dirty(directory, top)
+        with versions.template_source() as source:
+            old = recorded["_commit"]
+            if versions.tag_version(old) > source.version:
+                raise UsageError(
+                    f"{directory} was made with template {old}, newer than this dockwright's "
+                    f"{source.tag}: upgrade dockwright (pip install -U dockwright)"
+                )
+            _refuse_unknown_version(directory / generate.ANSWERS_FILE, old, source)
+            if old == source.tag and not data:
+                # The same template and the same answers render the same files.
+                return Outcome(old=old, new=source.tag)
+            if pretend:
+                with tempfile.TemporaryDirectory(prefix="dockwright-pretend-") as scratch:
+                    clone = Path(scratch) / "repo"
+                    _git(top, "clone", "--quiet", "--shared", str(top), str(clone))
+                    copy = clone / directory.resolve().relative_to(top)
+                    return _apply(copy, data, source, old)
+            try:
+                outcome = _apply(directory, data, source, old)
+                with interrupts.committing(f"updated {directory}"):
+                    added = generate.sync_env(directory)
+            except BaseException as failure:
+                with interrupts.ignored():
+                    _roll_back(directory, failure)
+                raise
+    if added:
+        outcome.changed.append(("modified", f".env (added {', '.join(added)})"))
     return outcome
 
 
 def read_recorded_answers(directory: Path) -> dict[str, Any]:
     """The answers file of a project dockwright made (or adopted), checked."""
     answers_file = directory / generate.ANSWERS_FILE
-    if not answers_file.is_file():
+    if not os.path.lexists(answers_file):
         raise UsageError(
             f"{directory} has no {generate.ANSWERS_FILE}: it was not made by dockwright "
             "(`new-project adopt` adds dockwright to an existing project)"
         )
+    if answers_file.is_symlink():
+        raise UsageError(
+            f"{answers_file} is a symlink (to {os.readlink(answers_file)}); update rewrites "
+            "it, which would replace the link: put the file itself there"
+        )
     try:
-        recorded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
+        recorded = yaml.safe_load(files.read_text(answers_file))
+    except yaml.YAMLError:
         raise UsageError(f"{answers_file} is not valid YAML") from None
     if not isinstance(recorded, dict):
         raise UsageError(f"{answers_file} is not a mapping of answers")
@@ -91,6 +105,36 @@ def read_recorded_answers(directory: Path) -> dict[str, Any]:
     except DockwrightError as error:
         raise UsageError(f"{answers_file}: {error}") from None
     return recorded
+
+
+def _check_recorded(
+    answers_file: Path,
+    recorded: Mapping[str, Any],
+    questions: Mapping[str, answers.Question],
+    *,
+    adopted: bool,
+) -> None:
+    """The recorded answers have the types their questions want: copier re-reads them."""
+    mine = {k: v for k, v in recorded.items() if k in questions and k != "adopted"}
+    try:
+        checked = answers.check(mine, questions, adopting=adopted)
+    except UsageError as error:
+        raise UsageError(f"{answers_file}: {error}") from None
+    for key, value in checked.items():
+        if value != recorded[key]:  # a number where text belongs: copier would not convert it
+            raise UsageError(
+                f'{answers_file}: {key} is the number {recorded[key]!r}; quote it: {key}: "{value}"'
+            )
+
+
+def _refuse_unknown_version(answers_file: Path, old: str, source: versions.Source) -> None:
+    try:
+        _git(source.repo, "rev-parse", "--verify", "--quiet", f"{old}^{{commit}}")
+    except DockwrightError:
+        known = ", ".join(versions.release_tags(source.repo))
+        raise UsageError(
+            f"{answers_file}: _commit {old} is no version of dockwright's template (known: {known})"
+        ) from None
 
 
 def _apply(project: Path, data: Mapping[str, Any], source: versions.Source, old: str) -> Outcome:
@@ -132,14 +176,30 @@ def _git_top(directory: Path) -> Path:
         raise UsageError(f"{directory} is not a directory")
     try:
         return Path(_git(directory, "rev-parse", "--show-toplevel")[0])
-    except DockwrightError:
+    except versions.GitError as error:
+        if error.says("dubious ownership"):
+            raise UsageError(
+                f"git refuses {directory}: its repository belongs to another user "
+                f"(if you trust it: git config --global --add safe.directory "
+                f"{directory.resolve()})"
+            ) from None
+        if error.says("not a git repository"):
+            raise UsageError(
+                f"{directory} is not in a git repository: update merges through git "
+                "(git init && git add -A && git commit)"
+            ) from None
+        raise UsageError(f"{directory}: {error}") from None
+
+
+def _refuse_dirty(directory: Path, top: Path) -> None:
+    index_lock = Path(_git(directory, "rev-parse", "--git-path", "index.lock")[0])
+    if not index_lock.is_absolute():
+        index_lock = directory / index_lock
+    if os.path.lexists(index_lock):
         raise UsageError(
-            f"{directory} is not in a git repository: update merges through git "
-            "(git init && git add -A && git commit)"
-        ) from None
-
-
-def _refuse_dirty(directory: Path) -> None:
+            f"{index_lock} exists: another git command is running, or one crashed; "
+            "remove the file if no git command is running"
+        )
     dirty = _git(directory, "status", "--porcelain", "--untracked-files=all", ".")
     if dirty:
         raise UsageError(
@@ -148,11 +208,19 @@ def _refuse_dirty(directory: Path) -> None:
         )
 
 
-def _roll_back(directory: Path) -> None:
-    """The repository was clean before: put the project back as it was committed."""
-    _git(directory, "reset", "--quiet", "--", ".")
-    _git(directory, "checkout", "--quiet", "--", ".")
-    _git(directory, "clean", "--quiet", "-d", "--force", "--", ".")
+def _roll_back(directory: Path, cause: BaseException) -> None:
+    """The repository was clean before: put the project back as it was committed. When
+    that fails too, say so, and keep the cause."""
+    try:
+        _git(directory, "reset", "--quiet", "--", ".")
+        _git(directory, "checkout", "--quiet", "--", ".")
+        _git(directory, "clean", "--quiet", "-d", "--force", "--", ".")
+    except DockwrightError as error:
+        what = "interrupted" if isinstance(cause, KeyboardInterrupt) else f"{cause}"
+        raise DockwrightError(
+            f"update failed ({what}), and undoing it failed too ({error}): {directory} is "
+            "left as the update made it; `git checkout -- . && git clean -fd` there restores it"
+        ) from None
 
 
 def _git(directory: Path, *args: str) -> list[str]:

@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +28,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 from plumbum import local
 
-from dockwright import __version__
+from dockwright import __version__, interrupts
 from dockwright.errors import DockwrightError
 
 TEMPLATE_URL = "https://github.com/dockwright/dockwright-template.git"
@@ -52,6 +52,7 @@ class Source:
 
     url: str
     tag: str
+    repo: Path  # the git repository behind url, on this machine
 
     @property
     def version(self) -> Version:
@@ -78,17 +79,43 @@ def template_source() -> Iterator[Source]:
     else:
         repo, tag = _shipped(scratch)
         cache = scratch / "copier-cache"
-    with _redirect(TEMPLATE_URL, repo, cache):
-        yield Source(TEMPLATE_URL, tag)
+    with _redirect(TEMPLATE_URL, repo, cache), _temporary_files_in(scratch):
+        yield Source(TEMPLATE_URL, tag, repo)
 
 
 @functools.cache
 def _scratch() -> Path:
     """A directory for the template repository and copier's cache, made once a process (a
-    test run renders hundreds of projects) and removed when it exits."""
+    test run renders hundreds of projects) and removed by cleanup(), or when it exits."""
     scratch = Path(tempfile.mkdtemp(prefix="dockwright-template-"))
-    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    atexit.register(cleanup)
     return scratch
+
+
+def cleanup() -> None:
+    """Remove the scratch directory, if one was made; Ctrl-C cannot cut this short."""
+    if _scratch.cache_info().currsize == 0:
+        return
+    scratch = _scratch()
+    _scratch.cache_clear()
+    _shipped.cache_clear()
+    atexit.unregister(cleanup)
+    interrupts.run_ignoring(lambda: shutil.rmtree(scratch, ignore_errors=True))
+
+
+@contextmanager
+def _temporary_files_in(scratch: Path) -> Iterator[None]:
+    """copier's and git's temporary directories go under scratch, so cleanup() removes
+    whatever an interrupted run left there."""
+    tmp = scratch / "tmp"
+    tmp.mkdir(exist_ok=True)
+    before = tempfile.tempdir
+    tempfile.tempdir = str(tmp)
+    try:
+        with local.env(TMPDIR=str(tmp)):
+            yield
+    finally:
+        tempfile.tempdir = before
 
 
 @functools.cache
@@ -141,6 +168,12 @@ def newest_tag(repo: Path) -> str:
 
 
 def _newest_or_none(repo: Path) -> str | None:
+    tags = release_tags(repo)
+    return tags[-1] if tags else None
+
+
+def release_tags(repo: Path) -> list[str]:
+    """The vX.Y.Z tags of the template repository, oldest first."""
     try:
         listed = git("tag", "--list", "v*", repo=repo)
     except DockwrightError:
@@ -151,7 +184,7 @@ def _newest_or_none(repo: Path) -> str | None:
             versions[Version(tag[1:])] = tag
         except InvalidVersion:
             continue
-    return versions[max(versions)] if versions else None
+    return [versions[v] for v in sorted(versions)]
 
 
 def write_tree(repo: Path, directory: Path) -> str:
@@ -187,16 +220,64 @@ def git(
             command,
             input=stdin,
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
             check=False,
-            env={**os.environ, **_IDENTITY, **(env or {})},
+            env={**clean_git_environment(os.environ), **_IDENTITY, "LC_ALL": "C", **(env or {})},
         )
     except FileNotFoundError:
         raise DockwrightError("git is not installed; dockwright needs it for templates") from None
     if result.returncode:
-        detail = result.stderr.strip().splitlines()[-1:] or [f"exit {result.returncode}"]
-        raise DockwrightError(f"git {args[0]} failed: {detail[0]}")
+        lines = result.stderr.strip().splitlines()
+        raise GitError(args[0], lines[-1] if lines else f"exit {result.returncode}", lines)
     return result.stdout.rstrip("\n")  # leading spaces matter: `git status --porcelain`
+
+
+class GitError(DockwrightError):
+    """A git command failed; `lines` is what it printed on stderr (in English: LC_ALL=C)."""
+
+    def __init__(self, command: str, last: str, lines: list[str]) -> None:
+        super().__init__(f"git {command} failed: {last}")
+        self.lines = lines
+
+    def says(self, words: str) -> bool:
+        return any(words in line for line in self.lines)
+
+
+# The variables that point git at another repository, index or object store
+# (`git rev-parse --local-env-vars`), and the per-process config git would add on top.
+_LOCAL_GIT_VARIABLES = frozenset(
+    {
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_CONFIG",
+        "GIT_CONFIG_COUNT",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_DIR",
+        "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+        "GIT_GRAFT_FILE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_INTERNAL_SUPER_PREFIX",
+        "GIT_NAMESPACE",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_PREFIX",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_SHALLOW_FILE",
+        "GIT_WORK_TREE",
+    }
+)
+
+
+def _leaks(key: str) -> bool:
+    return key in _LOCAL_GIT_VARIABLES or key.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
+
+
+def clean_git_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """environ without the variables that would make dockwright's git calls read or write
+    another repository than the one they name (GIT_DIR=/other/.git and the like)."""
+    return {key: value for key, value in environ.items() if not _leaks(key)}
 
 
 @contextmanager
@@ -204,7 +285,6 @@ def _redirect(url: str, repo: Path, cache: Path) -> Iterator[None]:
     """git fetches `url` from `repo` (url.<repo>.insteadOf), copier caches in `cache`, and git
     never prompts, for the duration of the block. The environment is restored afterwards.
     copier runs git through plumbum, which keeps its own copy of the environment."""
-    count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
     settings = {
         f"url.{repo}.insteadOf": url,
         # copier commits in its scratch copies; git's automatic upkeep has nothing to do there.
@@ -212,17 +292,22 @@ def _redirect(url: str, repo: Path, cache: Path) -> Iterator[None]:
         "gc.auto": "0",
     }
     changes = {
-        "GIT_CONFIG_COUNT": str(count + len(settings)),
+        "GIT_CONFIG_COUNT": str(len(settings)),
         "COPIER_CACHE_DIR": str(cache),
         "GIT_TERMINAL_PROMPT": "0",
     }
-    for index, (key, value) in enumerate(settings.items(), start=count):
+    for index, (key, value) in enumerate(settings.items()):
         changes[f"GIT_CONFIG_KEY_{index}"] = key
         changes[f"GIT_CONFIG_VALUE_{index}"] = value
-    saved = {key: os.environ.get(key) for key in changes}
+    leaked = [key for key in os.environ if _leaks(key) and key not in changes]
+    saved = {key: os.environ.get(key) for key in [*changes, *leaked]}
+    for key in leaked:
+        del os.environ[key]
     os.environ.update(changes)
     try:
         with local.env(**changes):
+            for key in leaked:
+                local.env.pop(key, "")
             yield
     finally:
         for key, before in saved.items():
