@@ -47,7 +47,7 @@ def distributions() -> set[str]:
     return names
 
 
-def main() -> None:
+def render() -> str:
     reserved: dict[str, str] = {}
     for name in sorted(sys.stdlib_module_names | NEWER_STDLIB):
         if not name.startswith("_"):
@@ -61,11 +61,15 @@ def main() -> None:
     for folder in FOLDERS:
         reserved.setdefault(folder, f"is the name of the project's own {folder}/ folder")
     entries = "\n".join(f"  {name!r}: {why!r}," for name, why in sorted(reserved.items()))
-    TARGET.write_text(
+    return (
         "{#\n  Package names a project may not take: made by tools/reserved_names.py; "
         "do not edit.\n#}\n"
         "{% set reserved = {\n" + entries + "\n} %}\n"
     )
+
+
+def main() -> None:
+    TARGET.write_text(render())
 
 
 if __name__ == "__main__":

@@ -1,3 +1,3 @@
-from dockwright.cli import entry
+from dockwright._entry import run
 
-raise SystemExit(entry())
+raise SystemExit(run())

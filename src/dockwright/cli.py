@@ -10,6 +10,7 @@ import argparse
 import errno
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -126,13 +127,18 @@ def build_check_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, handover: bool = False) -> int:
     """Run one command; return its exit code. Whatever happens, the run ends done or
-    untouched, with one line saying which when it is not plain success."""
+    untouched, with one line saying which when it is not plain success. handover: called
+    by the console script, which noted any Ctrl-C while Python loaded this module."""
     interrupts.done = None
     words = list(sys.argv[1:] if argv is None else argv)
     try:
         try:
+            if handover:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                if getattr(sys.modules.get("dockwright._entry"), "noted", False):
+                    raise KeyboardInterrupt
             return _dispatch(words)
         except (Exception, KeyboardInterrupt) as failure:
             with interrupts.ignored():
@@ -193,9 +199,9 @@ def _report(failure: BaseException) -> int:
     return 1
 
 
-def entry() -> int:
+def entry(*, handover: bool = False) -> int:
     """The console script: main(), then Ctrl-C is ignored while the process exits."""
-    code = main()
+    code = main(handover=handover)
     interrupts.ignore_from_now()
     return code
 

@@ -28,13 +28,13 @@ ANSWERS_FILE = ".copier-answers.yml"
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
+    too_long = next((part for part in dest.parts if len(os.fsencode(part)) > 255), None)
+    if too_long is not None:
+        raise UsageError(f"destination {dest}: the name {too_long[:40]}… is over 255 bytes")
     if os.path.islink(dest) and not dest.exists():
         raise UsageError(f"destination {dest} is a symlink to nothing ({os.readlink(dest)})")
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"destination {dest} exists and is not a directory")
-    too_long = next((part for part in dest.parts if len(os.fsencode(part)) > 255), None)
-    if too_long is not None:
-        raise UsageError(f"destination {dest}: the name {too_long[:40]}… is over 255 bytes")
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise UsageError(f"destination {dest} is not empty (pass --force to write into it)")
     anchor = _existing_ancestor(dest)

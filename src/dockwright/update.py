@@ -37,6 +37,8 @@ def update(directory: Path, given: Mapping[str, Any], *, pretend: bool = False) 
     """Update directory to the installed template; `given` are the answers to change
     (--data), checked here against the questions (an adopted project has more)."""
     top = _git_top(directory)
+    # copier and git work on the real path: a project reached through a symlink is the same.
+    directory = directory.resolve()
     recorded = read_recorded_answers(directory)
     questions = answers.load_questions(versions.template_dir())
     adopted = bool(recorded.get("adopted"))
