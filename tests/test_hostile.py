@@ -808,3 +808,16 @@ def test_the_wizard_refuses_a_dumb_terminal(
     assert "\x1b" not in out + err
     assert "TERM=dumb" in one_line(err)
     assert not (tmp_path / "demo").exists()
+
+
+def test_paths_and_guesses_are_printed_as_text_not_markup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x[").mkdir()
+    repo = repos.make("pip-flask", tmp_path / "x[")
+    odd = repo.parent / "y]"
+    repo.rename(odd)
+    assert main(["adopt", str(odd), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert f"Detected in {odd}" in out
+    assert f"Adopted {odd}" in out

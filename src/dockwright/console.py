@@ -92,6 +92,8 @@ def _console() -> Console:
     return Console(
         file=out,  # type: ignore[arg-type]
         highlight=False,
+        # Paths, guesses and findings are printed as they are: "[project]" is text, not markup.
+        markup=False,
         width=None if terminal else _UNWRAPPED,
         soft_wrap=not terminal,
     )

@@ -2,18 +2,32 @@
 
 Each guess carries the file that gave it away, so the user can confirm it or correct it
 (`--data KEY=VALUE`). Nothing here writes; a project without a dependency file is refused.
+
+The project is someone else's, so it is read defensively: never outside the directory (a
+link leading out is not the project's), never a pipe or device (which would block), never
+more than files.LIMIT bytes of one file, never by recursion (a deep tree or a link loop).
+A dependency file detect must understand that is not a regular file, is too big, is not
+UTF-8 or has the wrong shape is a UsageError naming the file and the key; a Python source
+it merely scans for an app is skipped instead.
 """
 
 from __future__ import annotations
 
+import datetime
+import keyword
+import os
 import re
+import stat
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from dockwright import files
 from dockwright.errors import UsageError
 
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")  # copier.yml's python_version choices
@@ -38,8 +52,18 @@ _DEV_REQUIREMENTS = (
     "dev-requirements.txt",
     "requirements-test.txt",
 )
+_ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")
+_DEV_ENVIRONMENT_FILES = ("environment.dev.yml", "environment-dev.yml")
 _JOB_SCRIPTS = ("train.py", "main.py", "run.py", "job.py", "pipeline.py")
 _HEALTH_PATHS = ("/health", "/healthz", "/healthcheck", "/ping", "/status")
+# A top-level name that can go into source_paths: space-separated, copied by the Dockerfile
+# and shown in a rich table, so no spaces, newlines, quotes, brackets or undecodable bytes.
+_PLAIN_NAME = re.compile(r"[\w.-]+")
+_PLAIN_PATH = re.compile(r"[\w./-]+")
+_BUILD_BACKEND = re.compile(r"[\w.]+(:[\w.]+)?")  # module.path:object, safe to show
+# Digits capped: int() refuses strings of thousands of digits.
+_VERSION = r"3\.\d{1,4}(?!\d)"
+_LONGEST_SPECIFIER = 1000  # a requires-python longer is not read (parsing it takes seconds)
 
 
 @dataclass
@@ -55,43 +79,362 @@ class Guess:
 
 def detect(root: Path) -> Guess:
     guess = Guess()
-    pyproject = read_toml(root / "pyproject.toml")
-    _manager(root, pyproject, guess)
-    _layout(root, guess)
-    _app_kind(root, guess)
-    _python_version(root, pyproject, guess)
-    name = (pyproject.get("project") or {}).get("name") or (
-        (pyproject.get("tool") or {}).get("poetry") or {}
-    ).get("name")
-    if isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name.lower()):
+    project = _Project(root)
+    pyproject = _Pyproject.read(project)
+    pipfile = _Pipfile.read(project)
+    _manager(project, pyproject, guess)
+    code = _layout(project, guess)
+    _app_kind(project, code, pyproject, pipfile, guess)
+    _python_version(project, pyproject, pipfile, guess)
+    name = pyproject.name
+    if name is not None and re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name.lower()):
         guess.set("project_name", name.lower(), "pyproject.toml's name")
     return guess
 
 
-def _manager(root: Path, pyproject: dict[str, Any], guess: Guess) -> None:
-    tool = pyproject.get("tool") or {}
-    if (root / "uv.lock").is_file():
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at path ({} when there is none), read bounded (files.read_text): a pipe,
+    a directory, an oversize or non-UTF-8 file and invalid TOML are UsageErrors naming it.
+    The shape is the caller's to check (detect's _Fields)."""
+    if not os.path.lexists(path):
+        return {}
+    text = files.read_text(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{path} is not valid TOML: {error}") from None
+    except ValueError:  # int() refuses thousands of digits
+        raise UsageError(f"{path} is not valid TOML: a number too long to read") from None
+    except RecursionError:
+        raise UsageError(f"{path} is not valid TOML: nested too deeply") from None
+
+
+class _Project:
+    """The directory being adopted, read without leaving it, blocking on it or recursing."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.real = Path(os.path.realpath(root))
+        self._environments: dict[Path, list[str]] = {}
+
+    def contains(self, path: Path) -> bool:
+        """True when path, its links followed, stays inside the project."""
+        return Path(os.path.realpath(path)).is_relative_to(self.real)
+
+    def manifest(self, name: str) -> Path | None:
+        """root/name, a regular file inside the project; None when nothing has that name.
+        Anything else by that name is a UsageError: detect cannot go on without reading it."""
+        path = self.root / name
+        if not os.path.lexists(path):
+            return None
+        if not self.contains(path):
+            raise UsageError(
+                f"{path} is a link to {os.path.realpath(path)}, outside {self.root}: "
+                "the image cannot be built from it; copy the file into the project"
+            )
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise UsageError(f"{path} is a broken symbolic link") from None
+        except OSError as error:
+            raise UsageError(f"{path} cannot be read: {error.strerror or error}") from None
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"{path} is a directory, not a file")
+        if not stat.S_ISREG(mode):
+            raise UsageError(f"{path} is not a regular file (a pipe, socket or device)")
+        return path
+
+    def text(self, name: str, *, strict: bool = True) -> str | None:
+        """The text of a manifest (see manifest); strict=False for one only searched."""
+        path = self.manifest(name)
+        return None if path is None else files.read_text(path, strict=strict)
+
+    def environment(self, path: Path) -> list[str]:
+        """The dependencies of a conda environment file (see _environment), read once."""
+        if path not in self._environments:
+            self._environments[path] = _environment(path)
+        return self._environments[path]
+
+    def source(self, path: Path) -> bool:
+        """True for a regular file inside the project; never raises, never opens it."""
+        return files.is_regular(path) and self.contains(path)
+
+    def directory(self, path: Path) -> bool:
+        """True for a directory inside the project; never raises."""
+        try:
+            is_dir = stat.S_ISDIR(path.stat().st_mode)
+        except (OSError, ValueError):
+            return False
+        return is_dir and self.contains(path)
+
+    def listing(self, directory: Path, *, strict: bool = False) -> list[Path]:
+        """The entries of directory, sorted; one that cannot be listed has none (strict:
+        it is a UsageError)."""
+        try:
+            with os.scandir(directory) as entries:
+                return sorted(Path(entry.path) for entry in entries)
+        except OSError as error:
+            if strict:
+                raise UsageError(f"{directory} cannot be read: {error.strerror or error}") from None
+            return []
+
+    def python_files(self, start: Path) -> Iterator[Path]:
+        """The *.py files under start that are regular and inside the project. Iterative, and
+        links to directories are not followed: no loop and no depth ends the walk. Folders
+        that never hold the app are pruned; those that cannot be listed (no permission, a
+        path too long for the system) are skipped."""
+        pending = [start]
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as scan:
+                    entries = list(scan)
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not (
+                            entry.name.startswith(".")
+                            or entry.name in _NOT_CODE
+                            or entry.name == "site-packages"
+                        ):
+                            pending.append(Path(entry.path))
+                    elif entry.name.endswith(".py") and (
+                        entry.is_file(follow_symlinks=False)
+                        or (entry.is_symlink() and self.source(Path(entry.path)))
+                    ):
+                        yield Path(entry.path)
+                except OSError:
+                    continue
+
+
+class _Fields:
+    """A table of a parsed file, read by type: a value of the wrong type is a UsageError
+    naming the file and the key, never a crash further on."""
+
+    def __init__(self, path: Path, data: Mapping[str, Any], where: str = "") -> None:
+        self.path = path
+        self.data = data
+        self.where = where
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.data
+
+    def names(self) -> list[str]:
+        return [str(key) for key in self.data]
+
+    def table(self, key: str) -> _Fields:
+        value = self.data.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise self._wrong(key, "a table", value)
+        return _Fields(self.path, value or {}, self._key(key))
+
+    def string(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self._wrong(key, "a string", value)
+        return value
+
+    def strings(self, key: str, *, tables: bool = False) -> list[str]:
+        """A list of strings (tables: a list of strings and tables, the strings returned)."""
+        value = self.data.get(key)
+        if value is None:
+            return []
+        allowed = (str, dict) if tables else (str,)
+        expected = "a list of strings" + (" and tables" if tables else "")
+        if not isinstance(value, list):
+            raise self._wrong(key, expected, value)
+        for item in value:
+            if not isinstance(item, allowed):
+                raise self._wrong(key, expected, item, item=True)
+        return [item for item in value if isinstance(item, str)]
+
+    def _key(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def _wrong(self, key: str, expected: str, value: object, *, item: bool = False) -> UsageError:
+        found = f"holds {_kind(value)}" if item else f"is {_kind(value)}"
+        return UsageError(f"{self.path}: {self._key(key)} must be {expected}; it {found}")
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime.date | datetime.time):
+        return "a date or time"
+    return f"a {type(value).__name__}"
+
+
+def _shown(text: str, width: int = 40) -> str:
+    return repr(text if len(text) <= width else text[:width] + "...")
+
+
+@dataclass(frozen=True)
+class _Pyproject:
+    """What detect reads of pyproject.toml, its shape checked."""
+
+    path: Path | None = None
+    has_project: bool = False
+    name: str | None = None
+    requires_python: str | None = None
+    allows: tuple[str, ...] = ()  # PYTHON_VERSIONS that requires-python allows
+    backend: str | None = None
+    poetry: bool = False
+    groups: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = ()  # requirements and poetry's names, every group
+
+    @classmethod
+    def read(cls, project: _Project) -> _Pyproject:
+        path = project.manifest("pyproject.toml")
+        if path is None:
+            return cls()
+        doc = _Fields(path, read_toml(path))
+        main = doc.table("project")
+        tool = doc.table("tool")
+        poetry = tool.table("poetry")
+        groups = doc.table("dependency-groups")
+        declared = main.strings("dependencies")
+        extras = main.table("optional-dependencies")
+        for extra in extras.names():
+            declared += extras.strings(extra)
+        for group in groups.names():
+            declared += groups.strings(group, tables=True)  # tables: {include-group = ...}
+        declared += poetry.table("dependencies").names() + poetry.table("dev-dependencies").names()
+        poetry_groups = poetry.table("group")
+        for group in poetry_groups.names():
+            declared += poetry_groups.table(group).table("dependencies").names()
+        project_name, poetry_name = main.string("name"), poetry.string("name")
+        requires = main.string("requires-python")
+        return cls(
+            path=path,
+            has_project="project" in doc,
+            name=project_name or poetry_name,
+            requires_python=requires,
+            allows=() if requires is None else _allowed(path, requires),
+            backend=doc.table("build-system").string("build-backend"),
+            poetry="poetry" in tool,
+            groups=tuple(groups.names()),
+            dependencies=tuple(declared),
+        )
+
+
+def _allowed(path: Path, requires: str) -> tuple[str, ...]:
+    where = f"{path}: project.requires-python {_shown(requires)}"
+    if len(requires) > _LONGEST_SPECIFIER:
+        raise UsageError(
+            f"{where} is {len(requires)} characters long; not read past {_LONGEST_SPECIFIER}"
+        )
+    wrong = UsageError(f"{where} is not a version specifier such as '>=3.11'")
+    try:
+        specifiers = SpecifierSet(requires)
+        return tuple(v for v in PYTHON_VERSIONS if specifiers.contains(f"{v}.0"))
+    except (InvalidSpecifier, ValueError):  # ValueError: a number of thousands of digits
+        raise wrong from None
+
+
+@dataclass(frozen=True)
+class _Pipfile:
+    """What detect reads of the Pipfile, its shape checked."""
+
+    python_version: str | None = None  # "3.12"
+    packages: tuple[str, ...] = ()
+
+    @classmethod
+    def read(cls, project: _Project) -> _Pipfile:
+        path = project.manifest("Pipfile")
+        if path is None:
+            return cls()
+        doc = _Fields(path, read_toml(path))
+        version = doc.table("requires").string("python_version")
+        if version is not None and not re.fullmatch(r"\d{1,4}(\.\d{1,4}){0,2}", version.strip()):
+            raise UsageError(
+                f"{path}: requires.python_version {_shown(version)} is not a Python version "
+                "such as '3.12'"
+            )
+        packages = doc.table("packages").names() + doc.table("dev-packages").names()
+        return cls(
+            python_version=None if version is None else ".".join(version.strip().split(".")[:2]),
+            packages=tuple(packages),
+        )
+
+
+def _environment(path: Path) -> list[str]:
+    """The dependencies of a conda environment file, its pip: list included."""
+    text = files.read_text(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        line = f" at line {error.problem_mark.line + 1}" if error.problem_mark else ""
+        raise UsageError(f"{path} is not valid YAML{line}") from None
+    # PyYAML raises more than YAMLError on some malformed scalars (ValueError for a date
+    # such as 2001-13-01, AttributeError for !!timestamp x) and RecursionError when nested
+    # too deeply: each is this file not being valid YAML.
+    except Exception:
+        raise UsageError(f"{path} is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"{path} must be a mapping (name:, channels:, dependencies:); it is {_kind(data)}"
+        )
+    dependencies = data.get("dependencies")
+    if dependencies is None:
+        return []
+    if not isinstance(dependencies, list):
+        raise UsageError(f"{path}: dependencies must be a list; it is {_kind(dependencies)}")
+    specs = []
+    for entry in dependencies:
+        if isinstance(entry, str):
+            specs.append(entry)
+            continue
+        if not isinstance(entry, dict):
+            raise UsageError(
+                f"{path}: dependencies must be strings (and a pip: list); it holds {_kind(entry)}"
+            )
+        pip = entry.get("pip") or []
+        wrong = f"{path}: dependencies' pip: must be a list of strings; it"
+        if not isinstance(pip, list):
+            raise UsageError(f"{wrong} is {_kind(pip)}")
+        for spec in pip:
+            if not isinstance(spec, str):
+                raise UsageError(f"{wrong} holds {_kind(spec)}")
+            specs.append(spec)
+    return specs
+
+
+def _environment_file(project: _Project) -> Path | None:
+    return next(filter(None, (project.manifest(f) for f in _ENVIRONMENT_FILES)), None)
+
+
+def _manager(project: _Project, pyproject: _Pyproject, guess: Guess) -> None:
+    if project.manifest("uv.lock"):
         guess.set("package_manager", "uv", "uv.lock")
-    elif (root / "poetry.lock").is_file() or "poetry" in tool:
+    elif (lock := project.manifest("poetry.lock")) or pyproject.poetry:
         guess.set(
             "package_manager",
             "poetry",
-            "poetry.lock"
-            if (root / "poetry.lock").is_file()
-            else "[tool.poetry] in pyproject.toml",
+            "poetry.lock" if lock else "[tool.poetry] in pyproject.toml",
         )
-    elif (root / "Pipfile").is_file() or (root / "Pipfile.lock").is_file():
+    elif project.manifest("Pipfile") or project.manifest("Pipfile.lock"):
         guess.set("package_manager", "pipenv", "Pipfile")
-    elif env_files := [f for f in ("environment.yml", "environment.yaml") if (root / f).is_file()]:
+    elif env_files := [f for f in _ENVIRONMENT_FILES if project.manifest(f)]:
+        project.environment(project.root / env_files[0])  # its shape checked
         guess.set("package_manager", "conda", env_files[0])
-        dev_files = [
-            f for f in ("environment.dev.yml", "environment-dev.yml") if (root / f).is_file()
-        ]
+        dev_files = [f for f in _DEV_ENVIRONMENT_FILES if project.manifest(f)]
         guess.set("environment_files", " ".join(env_files[:1] + dev_files), "the environment files")
-    elif prod := next((f for f in _PROD_REQUIREMENTS if (root / f).is_file()), None):
+    elif prod := next((f for f in _PROD_REQUIREMENTS if project.manifest(f)), None):
         guess.set("package_manager", "pip", prod)
         guess.set("requirements_prod", prod, "the first requirements file production needs")
-        dev = next((f for f in _DEV_REQUIREMENTS if (root / f).is_file()), prod)
+        dev = next((f for f in _DEV_REQUIREMENTS if project.manifest(f)), prod)
         guess.set(
             "requirements_dev",
             dev,
@@ -99,101 +442,128 @@ def _manager(root: Path, pyproject: dict[str, Any], guess: Guess) -> None:
             if dev != prod
             else "no development requirements file: the same",
         )
-        hashed = "--hash=" in (root / prod).read_text(encoding="utf-8", errors="replace")
+        hashed = "--hash=" in (project.text(prod, strict=False) or "")
         guess.set("require_hashes", hashed, f"{prod} {'has' if hashed else 'has no'} hashes")
-    elif "project" in pyproject:
-        backend = (pyproject.get("build-system") or {}).get("build-backend")
-        guess.set(
-            "package_manager",
-            "uv",
-            "pyproject.toml [project]"
-            + (f" built by {backend}" if backend else " without a build backend"),
-        )
+    elif pyproject.has_project:
+        backend = pyproject.backend
+        built = " without a build backend"
+        if backend:  # its name only when it cannot be taken for rich markup or worse
+            built = f" built by {backend}" if _BUILD_BACKEND.fullmatch(backend) else " built"
+        guess.set("package_manager", "uv", "pyproject.toml [project]" + built)
         guess.warnings.append(
             "no lock file: run `uv lock` before building (the build needs uv.lock)"
         )
     else:
         raise UsageError(
-            f"{root}: no dependency file found (requirements*.txt, requirements/, Pipfile, "
-            "poetry.lock, uv.lock, environment.yml or pyproject.toml with [project])"
+            f"{project.root}: no dependency file found (requirements*.txt, requirements/, "
+            "Pipfile, poetry.lock, uv.lock, environment.yml or pyproject.toml with [project])"
         )
     if guess.answers["package_manager"] == "uv":
-        groups = pyproject.get("dependency-groups") or {}
-        group = "prod" if "prod" in groups else ""
+        group = "prod" if "prod" in pyproject.groups else ""
         guess.set("prod_group", group, "[dependency-groups] prod" if group else "no prod group")
-    if guess.answers["package_manager"] == "pipenv" and not (root / "Pipfile.lock").is_file():
+    if guess.answers["package_manager"] == "pipenv" and not project.manifest("Pipfile.lock"):
         guess.warnings.append("no Pipfile.lock: run `pipenv lock` before building")
     if guess.answers["package_manager"] == "conda":
         guess.warnings.append("run scripts/lock-conda.sh before building (it makes conda-lock.yml)")
 
 
-def _layout(root: Path, guess: Guess) -> None:
-    """Which paths hold the code the production image runs."""
+def _layout(project: _Project, guess: Guess) -> list[Path]:
+    """Which paths hold the code the production image runs; returns them, to be scanned."""
+    root = project.root
     src = root / "src"
-    if src.is_dir() and any(p.is_dir() and (p / "__init__.py").is_file() for p in src.iterdir()):
+    if project.directory(src) and any(
+        project.directory(p) and project.source(p / "__init__.py") for p in project.listing(src)
+    ):
         guess.set("python_path", "src", "packages under src/")
         guess.set("source_paths", "src/", "the src layout")
-        return
+        return [src]
     guess.set("python_path", "", "packages at the top level")
-    paths = []
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith((".", "_")) or entry.name in _NOT_CODE:
+    code = []
+    for entry in project.listing(root, strict=True):
+        name = entry.name
+        if name.startswith((".", "_")) or name in _NOT_CODE or not _PLAIN_NAME.fullmatch(name):
             continue
-        if entry.is_file() and entry.suffix == ".py" and not _is_support_file(entry.name):
-            paths.append(entry.name)
-        elif entry.is_dir() and (
-            (entry / "__init__.py").is_file() or entry.name in ("templates", "static")
-        ):
-            paths.append(f"{entry.name}/")
-    if not paths:
+        module = name.endswith(".py") and not _is_support_file(name) and project.source(entry)
+        package = project.directory(entry) and (
+            project.source(entry / "__init__.py") or name in ("templates", "static")
+        )
+        if module or package:
+            code.append(entry)
+    if not code:
         raise UsageError(f"{root}: no Python code found at the top level or under src/")
+    paths = [p.name + ("/" if project.directory(p) else "") for p in code]
     guess.set("source_paths", " ".join(paths), "the top-level modules and packages")
+    return code
 
 
 def _is_support_file(name: str) -> bool:
     return name in ("setup.py", "conftest.py", "noxfile.py", "tasks.py") or name.startswith("test")
 
 
-def _code_files(root: Path) -> list[Path]:
-    files = []
-    for path in sorted(root.rglob("*.py")):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(".") or p in _NOT_CODE or p == "site-packages" for p in parts[:-1]):
-            continue
-        if not _is_support_file(path.name):
-            files.append(path)
-    return files
+def _code_files(project: _Project, code: list[Path]) -> list[Path]:
+    """The Python files of the code the image runs (tests and support files left out)."""
+    found: list[Path] = []
+    for path in code:
+        found += project.python_files(path) if project.directory(path) else [path]
+    return sorted(p for p in found if not _is_support_file(p.name))
 
 
-def _module(root: Path, path: Path, python_path: str) -> str:
-    parts = list(
-        path.relative_to(root / python_path if python_path else root).with_suffix("").parts
-    )
-    if parts[-1] == "__init__":
+def _module(root: Path, path: Path, python_path: str) -> str | None:
+    """The dotted name path imports as; None when a part of it is no identifier."""
+    try:
+        parts = list(path.relative_to(root / python_path).with_suffix("").parts)
+    except ValueError:
+        return None
+    if parts and parts[-1] == "__init__":
         parts.pop()
+    if not parts or not all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
+        return None
     return ".".join(parts)
 
 
-def _app_kind(root: Path, guess: Guess) -> None:
-    python_path = guess.answers["python_path"]
-    files = _code_files(root)
-    texts = {path: path.read_text(encoding="utf-8", errors="replace") for path in files}
-    factory = next((p for p, t in texts.items() if re.search(r"^def create_app\(", t, re.M)), None)
-    instance = next(
-        ((p, m[1]) for p, t in texts.items() if (m := re.search(r"^(\w+)\s*=\s*Flask\(", t, re.M))),
-        None,
-    )
+def _app_kind(
+    project: _Project, code: list[Path], pyproject: _Pyproject, pipfile: _Pipfile, guess: Guess
+) -> None:
+    root, python_path = project.root, guess.answers["python_path"]
+    sources = _code_files(project, code)
+    factory: tuple[Path, str] | None = None
+    instance: tuple[Path, str, str] | None = None
+    routes: set[str] = set()
+    unread: list[Path] = []
+    for path in sources:  # one at a time: only what was found in each is kept
+        try:
+            text = files.read_text(path, strict=False)
+        except UsageError:  # too big, unreadable, replaced by a pipe since listed
+            unread.append(path)
+            continue
+        module = _module(root, path, python_path)
+        if module and factory is None and re.search(r"^def create_app\(", text, re.M):
+            factory = (path, module)
+        if (
+            module
+            and instance is None
+            and (m := re.search(r"^([^\W\d]\w*)[ \t]*=[ \t]*Flask\(", text, re.M))
+        ):
+            instance = (path, module, m[1])
+        routes.update(h for h in _HEALTH_PATHS if f'"{h}"' in text or f"'{h}'" in text)
+    if unread:
+        names = [p.relative_to(root).as_posix() for p in unread]
+        shown = [n for n in names if _PLAIN_PATH.fullmatch(n)][:3]
+        guess.warnings.append(
+            f"{len(unread)} Python file(s) not read (over {files.LIMIT} bytes or unreadable)"
+            + (f": {', '.join(shown)}" if shown else "")
+        )
     if factory or instance:
         guess.set("app_kind", "flask", "a Flask app")
         if factory:
-            target = f"{_module(root, factory, python_path)}:create_app()"
-            guess.set("wsgi_app", target, f"def create_app() in {factory.relative_to(root)}")
+            path, module = factory
+            where = path.relative_to(root).as_posix()
+            guess.set("wsgi_app", f"{module}:create_app()", f"def create_app() in {where}")
         elif instance:
-            path, name = instance
-            target = f"{_module(root, path, python_path)}:{name}"
-            guess.set("wsgi_app", target, f"{name} = Flask(...) in {path.relative_to(root)}")
-        routes = "\n".join(texts.values())
-        health = next((h for h in _HEALTH_PATHS if f'"{h}"' in routes or f"'{h}'" in routes), "/")
+            path, module, name = instance
+            where = path.relative_to(root).as_posix()
+            guess.set("wsgi_app", f"{module}:{name}", f"{name} = Flask(...) in {where}")
+        health = next((h for h in _HEALTH_PATHS if h in routes), "/")
         guess.set(
             "health_path",
             health,
@@ -203,20 +573,26 @@ def _app_kind(root: Path, guess: Guess) -> None:
             guess.warnings.append(
                 "no /health route: the health check requests / (it must answer 200)"
             )
-        if not _mentions(root, "gunicorn"):
+        if not _declares(project, pyproject, pipfile, guess, "gunicorn"):
             guess.warnings.append(
                 "gunicorn is not among the dependencies; the production image runs it"
             )
         return
-    script = next((s for s in _JOB_SCRIPTS if (root / s).is_file()), None)
-    mains = [p for p in files if p.name == "__main__.py"]
+    script = next((s for s in _JOB_SCRIPTS if project.source(root / s)), None)
+    mains = [
+        (p, module)
+        for p in sources
+        if p.name == "__main__.py"
+        and (module := _module(root, p.parent / "__init__.py", python_path))
+    ]
     if script:
         guess.set("app_kind", "ml-job", f"the script {script}")
         guess.set("job_command", f"python {script}", f"the script {script}")
     elif mains:
-        module = _module(root, mains[0].parent / "__init__.py", python_path)
-        guess.set("app_kind", "ml-job", f"{mains[0].relative_to(root)}")
-        guess.set("job_command", f"python -m {module}", f"{mains[0].relative_to(root)}")
+        path, module = mains[0]
+        where = path.relative_to(root).as_posix()
+        guess.set("app_kind", "ml-job", where)
+        guess.set("job_command", f"python -m {module}", where)
     else:
         raise UsageError(
             f"{root}: found neither a Flask app (app = Flask(...) or def create_app) nor a job "
@@ -225,45 +601,56 @@ def _app_kind(root: Path, guess: Guess) -> None:
         )
 
 
-def _mentions(root: Path, package: str) -> bool:
-    names = (
-        "requirements*.txt",
-        "requirements/*.txt",
-        "pyproject.toml",
-        "Pipfile",
-        "environment*.yml",
-    )
-    pattern = re.compile(rf"^\W*{package}\b", re.I | re.M)
-    return any(
-        pattern.search(p.read_text(encoding="utf-8", errors="replace"))
-        for glob in names
-        for p in root.glob(glob)
-    )
+def _name(requirement: str) -> str:
+    """The normalized distribution name a requirement (or conda spec) starts with."""
+    m = re.match(r"\s*(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return re.sub(r"[-_.]+", "-", m[1]).lower() if m else ""
 
 
-def _python_version(root: Path, pyproject: dict[str, Any], guess: Guess) -> None:
+def _declares(
+    project: _Project, pyproject: _Pyproject, pipfile: _Pipfile, guess: Guess, package: str
+) -> bool:
+    """True when a dependency file of the project names package."""
+    declared = {*pyproject.dependencies, *pipfile.packages}
+    if guess.answers["package_manager"] == "conda" and (env := _environment_file(project)):
+        declared.update(project.environment(env))
+    for pattern in ("requirements*.txt", "requirements/*.txt"):
+        for path in sorted(project.root.glob(pattern)):
+            if not project.source(path):
+                continue
+            try:
+                declared.update(files.read_text(path, strict=False).splitlines())
+            except UsageError:
+                continue
+    return any(_name(spec) == package for spec in declared)
+
+
+def _python_version(
+    project: _Project, pyproject: _Pyproject, pipfile: _Pipfile, guess: Guess
+) -> None:
     found: tuple[str, str] | None = None
-    version_file = root / ".python-version"
-    runtime = root / "runtime.txt"
-    pipfile = read_toml(root / "Pipfile")
-    requires = (pyproject.get("project") or {}).get("requires-python")
-    if version_file.is_file() and (m := re.match(r"\s*(3\.\d+)", version_file.read_text())):
-        found = (m[1], ".python-version")
-    elif runtime.is_file() and (m := re.search(r"python-(3\.\d+)", runtime.read_text())):
-        found = (m[1], "runtime.txt")
-    elif isinstance(v := (pipfile.get("requires") or {}).get("python_version"), str):
-        found = (".".join(v.split(".")[:2]), "Pipfile [requires]")
-    elif isinstance(requires, str):
-        try:
-            allowed = [v for v in PYTHON_VERSIONS if SpecifierSet(requires).contains(f"{v}.0")]
-        except InvalidSpecifier:
-            allowed = []
-        if allowed:  # the newest it allows, as docker init offers the newest Python
-            found = (allowed[-1], f"requires-python {requires}")
-    elif (env := root / "environment.yml").is_file() and (
-        m := re.search(r"^\s*-\s*python\s*=\s*(3\.\d+)", env.read_text(), re.M)
+    requires = pyproject.requires_python
+    if (text := project.text(".python-version")) is not None and (
+        m := re.match(rf"\s*({_VERSION})", text)
     ):
-        found = (m[1], "environment.yml")
+        found = (m[1], ".python-version")
+    elif (text := project.text("runtime.txt")) is not None and (
+        m := re.search(rf"python-({_VERSION})", text)
+    ):
+        found = (m[1], "runtime.txt")
+    elif pipfile.python_version is not None:
+        found = (pipfile.python_version, "Pipfile [requires]")
+    elif requires is not None:
+        if pyproject.allows:  # the newest it allows, as docker init offers the newest Python
+            found = (pyproject.allows[-1], f"requires-python {requires}")
+    elif env := _environment_file(project):
+        versions = (
+            m[1]
+            for spec in project.environment(env)
+            if (m := re.match(rf"\s*python\s*==?\s*({_VERSION})", spec))
+        )
+        if version := next(versions, None):
+            found = (version, env.name)
     if found is None:
         return  # copier's default stands
     version, where = found
@@ -279,12 +666,3 @@ def _python_version(root: Path, pyproject: dict[str, Any], guess: Guess) -> None
 
 def _numbers(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        raise UsageError(f"{path} is not valid TOML") from None
