@@ -23,6 +23,7 @@ from dockwright.check import HAND_WRITTEN, check, parse_dockerfile
 from dockwright.cli import main
 from dockwright.errors import UsageError
 from test_bad_input import tree
+from test_hostile import one_line
 
 DOCKERFILE = "FROM python:3.13-slim\nUSER 10001\n"
 INSTALLS = "FROM python:3.13-slim\nRUN pip install --no-cache-dir -r requirements.txt\nUSER 10001\n"
@@ -57,14 +58,6 @@ def make(root: Path, files: dict[str, Content]) -> Path:
         else:
             content(path)
     return root
-
-
-def one_line(err: str) -> str:
-    assert "Traceback" not in err
-    assert "please report" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def cli(*args: str) -> list[str]:
