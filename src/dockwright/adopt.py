@@ -64,16 +64,12 @@ def adopt(
             # The project's own settings and secrets: never rewritten, even with --force.
             existing = files.read_text(env, what=".env").splitlines()
             example = files.read_text(project / ".env.example").splitlines()
-            lacking = [
-                line.partition("=")[0]
-                for line in generate.missing_env_lines(existing, example)
-                if line and not line.startswith("#")
-            ]
+            lacking = generate.env_keys(generate.missing_env_lines(existing, example))
             if lacking:
                 warnings.append(f"add {', '.join(lacking)} to .env (see .env.example)")
         else:
             generate.sync_env(project)
-        names = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
+        names = generate.rendered_files(project)
         with lock.held(directory), interrupts.committing(f"adopted {directory}"):
             overwritten = generate.install(project, directory, names, overwrite=force)
         recorded = generate.read_yaml_mapping(directory / generate.ANSWERS_FILE)

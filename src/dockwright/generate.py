@@ -140,7 +140,12 @@ def sync_env(project: Path) -> list[str]:
     out = [*existing, *([""] if existing else []), *missing]
     mode = env.stat().st_mode & 0o7777 if existing else 0o600
     _write_atomically(env, "\n".join(out) + "\n", mode)
-    return [line.partition("=")[0] for line in missing if line and not line.startswith("#")]
+    return env_keys(missing)
+
+
+def env_keys(lines: list[str]) -> list[str]:
+    """The keys that lines of a .env set (comments and blank lines set none)."""
+    return [line.partition("=")[0] for line in lines if line and not line.startswith("#")]
 
 
 def missing_env_lines(existing: list[str], example: list[str]) -> list[str]:
@@ -197,8 +202,12 @@ def _move_into_place(project: Path, dest: Path, *, force: bool) -> list[str]:
                 ) from None
             raise
         return []
-    names = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if not p.is_dir())
-    return install(project, dest, names, overwrite=force)
+    return install(project, dest, rendered_files(project), overwrite=force)
+
+
+def rendered_files(project: Path) -> list[str]:
+    """The files of a rendered project, as relative POSIX paths, sorted."""
+    return sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
 
 
 def _make_parents(dest: Path) -> list[Path]:

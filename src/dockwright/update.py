@@ -61,7 +61,7 @@ def update(directory: Path, given: Mapping[str, Any], *, pretend: bool = False) 
                 with tempfile.TemporaryDirectory(prefix="dockwright-pretend-") as scratch:
                     clone = Path(scratch) / "repo"
                     _git(top, "clone", "--quiet", "--shared", str(top), str(clone))
-                    copy = clone / directory.resolve().relative_to(top)
+                    copy = clone / directory.relative_to(top)
                     return _apply(copy, data, source, old)
             try:
                 outcome = _apply(directory, data, source, old)
