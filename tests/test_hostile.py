@@ -24,6 +24,7 @@ import yaml
 import dockwright.cli
 import dockwright.console
 import dockwright.generate
+import dockwright.versions
 import repos
 from dockwright import files, generate, lock
 from dockwright.cli import main
@@ -75,23 +76,30 @@ def private_tmp(tmp_path: Path) -> dict[str, str]:
 def interrupted_run(
     command: list[str], delay: float, env: dict[str, str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=120)
+    """Run command, send SIGINT after delay seconds. A Ctrl-C that lands while the
+    interpreter is still starting (no dockwright frame yet: Python's own start, or the
+    console script's `import re`, slow on a loaded machine) is not the point under test:
+    that run is made again, up to five times."""
+    for _ in range(5):
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+        if not (process.returncode == -signal.SIGINT and "/dockwright/" not in err):
+            break
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
-# From 0.1 s: before that the interpreter itself is starting (20-50 ms here), and a Ctrl-C
-# then is Python's. dockwright's first line notes Ctrl-C instead of raising it.
+# dockwright's first line notes Ctrl-C instead of raising it: from there on, a run ends done
+# or untouched.
 DELAYS = [0.08, 0.15, 0.25, 0.4, 0.6, 0.8, 1.0, 1.3, 1.8]
 
 
@@ -208,6 +216,20 @@ def test_ctrl_c_while_reporting_after_the_work_is_done_says_done(
     assert main(args) == 0
     line = one_line(capsys.readouterr().err)
     assert line.startswith("new-project: interrupted after the work was done: ")
+
+
+def test_ctrl_c_during_the_cleanup_after_the_run_is_dropped(
+    tmp_path: Path, answers: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cleanup = dockwright.versions.cleanup
+
+    def interrupted_cleanup() -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, delivered at once
+        cleanup()
+
+    monkeypatch.setattr(dockwright.versions, "cleanup", interrupted_cleanup)
+    assert main([str(tmp_path / "demo"), "--answers-file", str(answers)]) == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_no_scratch_directory_outlives_a_run(

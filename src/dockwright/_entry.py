@@ -22,4 +22,4 @@ signal.signal(signal.SIGINT, _note)
 def run() -> int:
     from dockwright import cli
 
-    return cli.entry(handover=True)
+    return cli.main(handover=True)

@@ -133,22 +133,28 @@ def main(argv: Sequence[str] | None = None, *, handover: bool = False) -> int:
     by the console script, which noted any Ctrl-C while Python loaded this module."""
     interrupts.done = None
     words = list(sys.argv[1:] if argv is None else argv)
+    before = signal.getsignal(signal.SIGINT)
     try:
         try:
-            if handover:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                if getattr(sys.modules.get("dockwright._entry"), "noted", False):
-                    raise KeyboardInterrupt
-            return _dispatch(words)
+            try:
+                if handover:
+                    signal.signal(signal.SIGINT, signal.default_int_handler)
+                    if getattr(sys.modules.get("dockwright._entry"), "noted", False):
+                        raise KeyboardInterrupt
+                code = _dispatch(words)
+            finally:
+                # The work has ended, one way or the other: what is left (the report, the
+                # cleanup, and for the console script the exit) is not stopped by Ctrl-C.
+                interrupts.ignore_from_now()
+            return code
         except (Exception, KeyboardInterrupt) as failure:
-            with interrupts.ignored():
-                return _report(failure)
-    except KeyboardInterrupt:  # a second Ctrl-C before the first was reported
-        with interrupts.ignored():
-            return _report(KeyboardInterrupt())
+            return _report(failure)
     finally:
-        if "dockwright.versions" in sys.modules:
-            sys.modules["dockwright.versions"].cleanup()
+        with interrupts.ignored():
+            if "dockwright.versions" in sys.modules:
+                sys.modules["dockwright.versions"].cleanup()
+        if not handover and interrupts.in_main_thread() and before is not None:
+            signal.signal(signal.SIGINT, before)
 
 
 def _dispatch(words: list[str]) -> int:
@@ -197,13 +203,6 @@ def _report(failure: BaseException) -> int:
     # A bug of ours: still one line, and nothing was written.
     error(f"unexpected {type(failure).__name__}: {failure} (please report this)")
     return 1
-
-
-def entry(*, handover: bool = False) -> int:
-    """The console script: main(), then Ctrl-C is ignored while the process exits."""
-    code = main(handover=handover)
-    interrupts.ignore_from_now()
-    return code
 
 
 def _given_answers(args: argparse.Namespace, *, adopting: bool = False) -> dict[str, Any]:
@@ -390,4 +389,4 @@ def _next_steps(dest: Path, created: Any) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(entry())
+    sys.exit(main())

@@ -19,7 +19,7 @@ from types import FrameType
 done: str | None = None
 
 
-def _in_main_thread() -> bool:
+def in_main_thread() -> bool:
     # Signal handlers can be set from the main thread only; elsewhere Ctrl-C never arrives.
     return threading.current_thread() is threading.main_thread()
 
@@ -29,7 +29,7 @@ def committing(what: str) -> Iterator[None]:
     """Run the block with SIGINT held; when it succeeds, the run is done (`what`). A Ctrl-C
     during the block is dropped: the work it would have stopped is complete."""
     global done
-    if not _in_main_thread():
+    if not in_main_thread():
         yield
         done = what
         return
@@ -44,7 +44,7 @@ def committing(what: str) -> Iterator[None]:
 @contextmanager
 def ignored() -> Iterator[None]:
     """Run the block (an undo, a cleanup) with SIGINT ignored."""
-    if not _in_main_thread():
+    if not in_main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -66,6 +66,7 @@ def _note(signum: int, frame: FrameType | None) -> None:
 
 
 def ignore_from_now() -> None:
-    """The process is about to exit: a Ctrl-C now has nothing left to stop."""
-    if _in_main_thread():
+    """The work has ended: a Ctrl-C now has nothing left to stop (the caller restores the
+    handler it had, if the process goes on)."""
+    if in_main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
