@@ -39,32 +39,27 @@ def read_bytes(path: Path, *, what: str = "", limit: int = LIMIT, streams: bool 
             raise UsageError(f"{name} is a directory, not a file")
         if not stat.S_ISREG(info.st_mode):
             if streams and (stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
-                return _read_stream(fd, name, limit)
+                return _read(fd, name, limit, time.monotonic() + STREAM_SECONDS)
             raise UsageError(f"{name} is not a regular file (a pipe, socket or device)")
         if info.st_size > limit:
             raise UsageError(f"{name} is {info.st_size} bytes; more than {limit} is not read")
-        chunks = []
-        size = 0
-        while chunk := os.read(fd, 1 << 16):
-            size += len(chunk)
-            if size > limit:  # grew while being read
-                raise UsageError(f"{name} is over {limit} bytes; it is not read")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return _read(fd, name, limit, None)  # it may still grow while it is read
     except OSError as error:
         raise UsageError(f"{name} cannot be read: {error.strerror or error}") from None
     finally:
         os.close(fd)
 
 
-def _read_stream(fd: int, name: str, limit: int) -> bytes:
-    deadline = time.monotonic() + STREAM_SECONDS
+def _read(fd: int, name: str, limit: int, deadline: float | None) -> bytes:
+    """Up to limit bytes from fd, to its end; a stream (with a deadline) waits for input
+    only until then."""
     chunks: list[bytes] = []
     size = 0
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise UsageError(f"{name} gave no end of input within {STREAM_SECONDS} s")
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise UsageError(f"{name} gave no end of input within {STREAM_SECONDS} s")
         try:
             chunk = os.read(fd, 1 << 16)
         except BlockingIOError:
