@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import errno
 import fnmatch
 import functools
 import hashlib
@@ -50,7 +49,7 @@ import yaml
 
 from dockwright.detect import read_toml
 from dockwright.errors import DockwrightError, UsageError
-from dockwright.files import read_bytes, read_text
+from dockwright.files import kind, read_bytes, read_text
 
 SEVERITIES = ("style", "info", "warning", "error")
 
@@ -253,27 +252,8 @@ def _must_be_directory(directory: Path) -> None:
         raise UsageError(f"{directory} is not a directory")
 
 
-def _kind(path: Path) -> str | None:
-    """ "file" or "directory", or None when nothing is there (a dangling link, a name no file
-    can have). A pipe, socket or device, or a path that cannot be looked at (a directory
-    without search permission, a loop of links), is invalid input."""
-    try:
-        mode = path.stat().st_mode
-    except (FileNotFoundError, NotADirectoryError, ValueError):
-        return None
-    except OSError as error:
-        if error.errno == errno.ENAMETOOLONG:
-            return None
-        raise UsageError(f"{path} cannot be read: {_reason(error)}") from None
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "directory"
-    raise UsageError(f"{path} is not a regular file (a pipe, socket or device)")
-
-
 def _is_file(path: Path) -> bool:
-    return _kind(path) == "file"
+    return kind(path) == "file"
 
 
 def _names(directory: Path) -> list[str]:
@@ -1196,7 +1176,7 @@ def _stale_locks(directory: Path) -> list[Finding]:
 def _pip_tools_sources(directory: Path) -> list[Path]:
     """pip-tools' .in files: requirements/*.in, then *.in."""
     folder = directory / "requirements"
-    nested = _names(folder) if _kind(folder) == "directory" else []
+    nested = _names(folder) if kind(folder) == "directory" else []
     return [folder / n for n in nested if n.endswith(".in")] + [
         directory / n for n in _names(directory) if n.endswith(".in")
     ]

@@ -132,16 +132,11 @@ class _Project:
                 f"{path} is a link to {os.path.realpath(path)}, outside {self.root}: "
                 "the image cannot be built from it; copy the file into the project"
             )
-        try:
-            mode = path.stat().st_mode
-        except FileNotFoundError:
-            raise UsageError(f"{path} is a broken symbolic link") from None
-        except OSError as error:
-            raise UsageError(f"{path} cannot be read: {error.strerror or error}") from None
-        if stat.S_ISDIR(mode):
+        found = files.kind(path)
+        if found is None:
+            raise UsageError(f"{path} is a broken symbolic link")
+        if found == "directory":
             raise UsageError(f"{path} is a directory, not a file")
-        if not stat.S_ISREG(mode):
-            raise UsageError(f"{path} is not a regular file (a pipe, socket or device)")
         return path
 
     def text(self, name: str, *, strict: bool = True) -> str | None:

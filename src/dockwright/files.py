@@ -7,6 +7,7 @@ becomes a UsageError (exit 2) that names the file and what is wrong with it.
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import stat
@@ -91,3 +92,22 @@ def is_regular(path: Path) -> bool:
         return stat.S_ISREG(path.stat().st_mode)
     except (OSError, ValueError):
         return False
+
+
+def kind(path: Path) -> str | None:
+    """ "file" or "directory" (links followed), or None when nothing is there (a dangling
+    link, a name no file can have). A pipe, socket or device, or a path that cannot be looked
+    at (a directory without search permission, a loop of links), is a UsageError."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return None
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            return None
+        raise UsageError(f"{path} cannot be read: {error.strerror or error}") from None
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    raise UsageError(f"{path} is not a regular file (a pipe, socket or device)")
