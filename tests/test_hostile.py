@@ -857,3 +857,19 @@ def test_paths_and_guesses_are_printed_as_text_not_markup(
     out = capsys.readouterr().out
     assert f"Detected in {odd}" in out
     assert f"Adopted {odd}" in out
+
+
+def test_the_printed_cd_step_reaches_a_destination_with_a_space(
+    tmp_path: Path, answers: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "Acme Shop"
+    assert main([str(dest), "--answers-file", str(answers)]) == 0
+    [step] = [
+        line.strip(" │")
+        for line in capsys.readouterr().out.splitlines()
+        if line.strip(" │").startswith("cd ")
+    ]
+    moved = subprocess.run(
+        ["bash", "-c", f"{step} && pwd"], capture_output=True, text=True, check=True
+    )
+    assert moved.stdout.strip() == str(dest)
