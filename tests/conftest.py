@@ -31,8 +31,21 @@ STACKS = [
     for manager in MANAGERS
     for base in BASES[manager]
     for app in APPS
+    # scikit-learn has no musllinux wheel: the ML job is refused on Alpine.
+    if not (base == "alpine" and app["app_kind"] == "ml-job")
 ]
-PYTHON_VERSIONS = ["3.11", "3.12", "3.13", "3.14"]
+PYTHON_VERSIONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]
+# (manager, app kind) that the wizard refuses Python 3.15 for: their locks pin packages
+# without 3.15 wheels (numpy 2.4 for the ML job), or cannot be checked here (conda).
+NO_PYTHON_315 = {("pip", "ml-job"), ("poetry", "ml-job"), ("pipenv", "ml-job")} | {
+    ("conda", app["app_kind"]) for app in APPS
+}
+
+
+def python_offered(stack: dict[str, str], version: str) -> bool:
+    return version != "3.15" or (stack["package_manager"], stack["app_kind"]) not in NO_PYTHON_315
+
+
 # What Docker can build here: no Alpine or conda channel is reachable, so those are checked
 # statically (rendered, parsed, linted, compose config) and never built.
 BUILDABLE = [s for s in STACKS if s["base_image"] == "slim" and s["package_manager"] != "conda"]

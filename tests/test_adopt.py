@@ -81,6 +81,7 @@ DOCKER_LAYER = {
     ".env.example",
     "Dockerfile",
     "Dockerfile.dev",
+    "README.Docker.md",
     "compose.yaml",
     "compose.override.yaml",
     "compose.prod.yaml",

@@ -182,8 +182,8 @@ CASES: list[
         "update-bad-name",
         "update",
         project,
-        ["--data", "project_name=My App"],
-        "project_name: must be lowercase",
+        ["--data", "project_name=My App!"],
+        "project_name: must be at most 60 letters",
     ),
     (
         "update-adopt-only-key",

@@ -90,8 +90,28 @@ def test_project_name_defaults_to_the_destination_folder(workdir: Path) -> None:
     dest = workdir / "My Fancy_Job"
     assert main([str(dest), "--answers-file", str(workdir / "kind.yml")]) == 0
     recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
-    assert recorded["project_name"] == "my-fancy-job"
+    assert recorded["project_name"] == "My Fancy_Job"  # the human name, as typed
     assert (dest / "my_fancy_job" / "model.py").is_file()
+
+
+def test_a_human_name_makes_the_same_names_from_dest_and_from_the_answers_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "Acme Shop" as DEST or as project_name: the image, pyproject and package names are the
+    same slug either way, and the output shows them."""
+    write(workdir / "uv.yml", "package_manager: uv\n")
+    write(workdir / "named.yml", "package_manager: uv\nproject_name: Acme Shop\n")
+    assert main([str(workdir / "Acme Shop"), "--answers-file", str(workdir / "uv.yml")]) == 0
+    from_dest = capsys.readouterr().out
+    assert main([str(workdir / "elsewhere"), "--answers-file", str(workdir / "named.yml")]) == 0
+    from_file = capsys.readouterr().out
+    for project, out in ((workdir / "Acme Shop", from_dest), (workdir / "elsewhere", from_file)):
+        assert "Image acme-shop, Python package acme_shop" in out
+        assert (project / "acme_shop" / "views.py").is_file()
+        assert 'name = "acme-shop"' in (project / "pyproject.toml").read_text()
+        assert "${IMAGE:-acme-shop}" in (project / "compose.prod.yaml").read_text()
+        assert (project / "README.md").read_text().startswith("# Acme Shop\n")
+        assert '"Hello from Acme Shop"' in (project / "acme_shop" / "views.py").read_text()
 
 
 BAD_INPUT = [
@@ -109,10 +129,10 @@ BAD_INPUT = [
     ("project_name: demo\napp_kind: [flask]\n", [], "app_kind: expected text, got a list"),
     ("project_name: demo\ndatabase: no\n", [], "database: expected text, got a boolean"),
     ("project_name: {a: 1}\n", [], "project_name: expected text, got a mapping"),
-    ("project_name: My App\n", [], "project_name: must be lowercase"),
-    ("project_name: 9lives\n", [], "project_name: must be lowercase"),
-    ("project_name: a--b\n", [], "project_name: must be lowercase"),
-    ("project_name: " + "a" * 41 + "\n", [], "project_name: must be at most 40"),
+    ("project_name: My App!\n", [], "project_name: must be at most 60 letters"),
+    ("project_name: '42'\n", [], 'project_name: "42" has no ASCII letter'),
+    ("project_name: a\\b\n", [], "project_name: must be at most 60 letters"),
+    ("project_name: " + "a" * 61 + "\n", [], "project_name: must be at most 60"),
     ("project_name: demo\napp_kind: ml-job\ndatabase: postgres\n", [], "database: a database"),
     ("project_name: demo\napp_kind: flask: web\n", [], "is not valid YAML at line 2, column 16"),
     ("", [], "is empty"),

@@ -544,7 +544,7 @@ def test_a_name_that_shadows_a_module_is_refused_with_a_suggestion(
     )
     assert code == 2
     line = one_line(capsys.readouterr().err)
-    assert f"choose another name, e.g. {name}-app" in line
+    assert f"choose another name, e.g. {name} app" in line
     assert tree(tmp_path) == before
 
 
@@ -626,9 +626,9 @@ def recorded(replace: str, by: str) -> Callable[[Path], Path]:
     ("make", "says"),
     [
         (recorded("_commit: v", "_commit: v0.1.7 #"), "_commit v0.1.7 is no version"),
-        (recorded("python_version: '3.13'", "python_version: [3.13]"), "expected text, got a list"),
-        (recorded("python_version: '3.13'", "python_version: 3.13"), "is the number 3.13"),
-        (recorded("python_version: '3.13'", "python_version: 3.10"), "read as the number 3.1"),
+        (recorded("python_version: '3.14'", "python_version: [3.14]"), "expected text, got a list"),
+        (recorded("python_version: '3.14'", "python_version: 3.13"), "is the number 3.13"),
+        (recorded("python_version: '3.14'", "python_version: 3.10"), "read as the number 3.1"),
         (recorded("app_kind: flask", "app_kind: {a: 1}"), "expected text, got a mapping"),
         (recorded("app_kind: flask", "app_kind: true"), "expected text, got a boolean"),
     ],

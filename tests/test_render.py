@@ -10,10 +10,21 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import action_pins
 import pytest
 import yaml
 
-from conftest import APPS, PYTHON_VERSIONS, STACKS, Render, docker_compose_cli, stack_id, tool
+from conftest import (
+    APPS,
+    NO_PYTHON_315,
+    PYTHON_VERSIONS,
+    STACKS,
+    Render,
+    docker_compose_cli,
+    python_offered,
+    stack_id,
+    tool,
+)
 from dockwright import generate
 from dockwright.errors import UsageError
 
@@ -21,7 +32,9 @@ MATRIX = [
     pytest.param({**stack, "python_version": version}, id=stack_id(stack) + f"-py{version}")
     for stack in STACKS
     for version in PYTHON_VERSIONS
+    if python_offered(stack, version)
 ]
+VARIANTS_BY_KIND = pytest.mark.parametrize("app", APPS, ids=lambda app: "-".join(app.values()))
 # Installers that only the builder stage and the dev image may have.
 INSTALLERS = ("poetry", "pipenv", "micromamba", "/uv", "uv sync", "pip install")
 
@@ -69,7 +82,7 @@ def test_files_follow_the_answers(render: Render) -> None:
 
     assert (flask / "web_app" / "views.py").is_file()
     assert (flask / "scripts" / "wait_for_db.py").is_file()
-    assert "postgres:17" in (flask / "compose.yaml").read_text()
+    assert "postgres:18" in (flask / "compose.yaml").read_text()
     assert not (flask / "data").exists()
     assert (job / "batch" / "model.py").is_file()
     assert (job / "data" / ".gitkeep").is_file()
@@ -152,6 +165,20 @@ def test_answers_file_records_the_choices(render: Render) -> None:
         ({"package_manager": "hatch"}, "package_manager: 'hatch' is not in"),
         ({"base_image": "distroless"}, "base_image: 'distroless' is not in"),
         ({"app_kind": "ml-job", "database": "postgres"}, "database: a database service comes"),
+        (
+            {"app_kind": "ml-job", "base_image": "alpine"},
+            "base_image: not for the ML job: scikit-learn publishes no musllinux wheel",
+        ),
+        *[
+            (
+                {"package_manager": manager, "app_kind": app_kind, "python_version": "3.15"},
+                f"python_version: Python 3.15 with {manager} for the ",
+            )
+            for manager, app_kind in sorted(NO_PYTHON_315)
+        ],
+        ({"project_name": 'Acme "Shop"'}, "project_name: must be at most 60 letters"),
+        ({"project_name": "123"}, 'project_name: "123" has no ASCII letter'),
+        ({"project_name": "JSON"}, 'project_name: "JSON" would make the Python package json'),
     ],
     ids=lambda v: "-".join(v.values()) if isinstance(v, dict) else "",
 )
@@ -162,6 +189,46 @@ def test_unsupported_combinations_fail_clearly(
     with pytest.raises(UsageError, match=message):
         generate.create(dest, {"project_name": "app", **answers}, interactive=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_python_versions_offered_are_one_list() -> None:
+    root = Path(__file__).resolve().parents[1]
+    copier_yml = yaml.safe_load((root / "template" / "copier.yml").read_text())
+    stacks = (root / "template" / "includes" / "stacks.jinja").read_text()
+    offered = copier_yml["python_version"]["choices"]
+    assert offered == PYTHON_VERSIONS
+    assert f"{{% set python_versions = {json.dumps(offered)} %}}" in stacks
+    assert copier_yml["python_version"]["default"] == "3.14"
+
+
+@pytest.mark.parametrize("manager", ["uv", "poetry"])
+@VARIANTS_BY_KIND
+def test_python_315_is_offered_exactly_where_the_lock_has_its_wheels(
+    manager: str, app: dict[str, str]
+) -> None:
+    """Every compiled package of the shipped lock has a CPython 3.15 wheel (for the versions
+    3.15 resolves to) exactly where the wizard offers 3.15."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    variant = app["app_kind"] + ("-postgres" if app.get("database") == "postgres" else "")
+    lock = tomllib.loads(
+        (root / "template/includes/locks" / manager / f"{variant}.lock").read_text()
+    )
+    missing = []
+    for package in lock["package"]:
+        markers = " ".join(package.get("resolution-markers", []))
+        if "< '3.12'" in markers:  # uv's fork for the oldest Pythons
+            continue
+        files = package.get("wheels") or package.get("files") or []
+        wheels = [str(f.get("url") or f.get("file")).rsplit("/", 1)[-1] for f in files]
+        wheels = [w for w in wheels if w.endswith(".whl")]
+        if not wheels or any(w.endswith("-none-any.whl") for w in wheels):
+            continue
+        if not any(("cp315" in w or "abi3" in w) and "manylinux" in w for w in wheels):
+            missing.append(f"{package['name']} {package['version']}")
+    offered = (manager, app["app_kind"]) not in NO_PYTHON_315
+    assert offered == (not missing), missing
 
 
 def hadolint(dockerfile: Path) -> None:
@@ -230,7 +297,7 @@ def test_alpine_compiles_in_a_virtual_package_it_drops(render: Render, manager: 
     assert "apk add --no-cache --virtual .build-deps" in install
     assert install.rstrip().endswith("&& apk del .build-deps")
     assert "adduser -S -D -H -u 10001 -G app" in (project / "Dockerfile").read_text()
-    assert "docker compose exec web sh`" in (project / "README.md").read_text()
+    assert "docker compose exec web sh`" in (project / "README.Docker.md").read_text()
 
 
 def test_the_dev_tools_uv_poetry_and_pipenv_are_the_ones_the_dockerfiles_pin() -> None:
@@ -310,10 +377,13 @@ def test_ci_workflow_and_dependabot_are_valid_and_complete(
         assert "audit" not in jobs
     else:
         assert "pip-audit" in steps["audit"]
-    for job in jobs.values():
-        for step in job["steps"]:
-            if "uses" in step:
-                assert re.fullmatch(r"[\w-]+/[\w-]+@v\d+", step["uses"]), step["uses"]
+    # Every action pinned by a full commit SHA, its version in a comment (Dependabot's form).
+    used = action_pins.pins(workflow.read_text())
+    assert used
+    for action, ref, tag in used:
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{action}@{ref}"
+        assert tag, f"{action}@{ref} has no version comment"
+        assert re.fullmatch(r"v\d+\.\d+\.\d+", tag), f"{action}@{ref}: {tag}"
 
     updates = yaml.safe_load(dependabot.read_text())["updates"]
     ecosystems = {u["package-ecosystem"] for u in updates}

@@ -242,7 +242,63 @@ def test_a_project_from_the_previous_shipped_release_updates_to_this_one(tmp_pat
     repos.commit(old, previous)
     assert yaml.safe_load((old / ".copier-answers.yml").read_text())["_commit"] == previous
 
+    readme = (old / "README.md").read_bytes()
+    recorded = yaml.safe_load((old / ".copier-answers.yml").read_text())
+
     assert main(["update", str(old)]) == 0
 
-    fresh = new_project(tmp_path, "app")
-    assert tree(old) == tree(fresh)
+    # The same answers (the old default Python stays the project's), rendered fresh.
+    fresh = new_project(tmp_path, "app", "--data", f"python_version={recorded['python_version']}")
+    updated, expected = tree(old), tree(fresh)
+    # README.md is the project's own since this version: the update keeps it as it was,
+    # and the Docker instructions come in README.Docker.md.
+    assert updated.pop("README.md") == readme
+    expected.pop("README.md")
+    assert updated == expected
+
+
+def test_an_old_postgres_project_keeps_its_major_version(tmp_path: Path) -> None:
+    """A project made before postgres_version existed has a PostgreSQL 17 data volume, which
+    18 cannot start on: the update keeps 17 and the volume where 17 keeps its data."""
+    heads = versions.git("bundle", "list-heads", str(versions.BUNDLE)).split()
+    previous = max(
+        (ref.removeprefix("refs/tags/") for ref in heads if ref.startswith("refs/tags/v")),
+        key=lambda tag: Version(tag.removeprefix("v")),
+    )
+    if Version(previous.removeprefix("v")) >= Version(versions.__version__):
+        pytest.skip("releases.bundle has the installed version; this needs an older one")
+    old = tmp_path / "app"
+    with versions.template_source() as source:
+        copier.run_copy(
+            source.url,
+            old,
+            vcs_ref=previous,
+            quiet=True,
+            defaults=True,
+            data={"project_name": "app", "database": "postgres"},
+        )
+    generate.sync_env(old)
+    repos.commit(old, previous)
+
+    assert main(["update", str(old)]) == 0
+
+    compose = (old / "compose.yaml").read_text()
+    assert "image: postgres:17\n" in compose
+    assert "pgdata:/var/lib/postgresql/data\n" in compose
+    assert yaml.safe_load((old / ".copier-answers.yml").read_text())["postgres_version"] == "17"
+
+
+def test_the_users_readme_survives_answer_changes_without_a_conflict(tmp_path: Path) -> None:
+    """README.md is the user's: edits at its top and end stay through an answer change that
+    rewrites the Docker instructions (README.Docker.md)."""
+    project = new_project(tmp_path)
+    readme = project / "README.md"
+    mine = "# Our shop\n\nWhat we sell, and to whom.\n\n" + readme.read_text() + "\nOn call: ops.\n"
+    readme.write_text(mine)
+    repos.commit(project, "our README")
+
+    assert main(["update", str(project), "--data", "database=postgres"]) == 0
+
+    assert readme.read_text() == mine
+    docker = (project / "README.Docker.md").read_text()
+    assert "docker compose exec db psql" in docker

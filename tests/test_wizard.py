@@ -54,8 +54,8 @@ def test_wizard_asks_and_creates_the_project(tmp_path: Path) -> None:
 def test_wizard_refuses_an_invalid_name_and_asks_again(tmp_path: Path) -> None:
     child = spawn(tmp_path / "app")
 
-    answer(child, "Project name", "\x15" + "My App" + ENTER)  # Ctrl-U clears the default
-    child.expect_exact("must be lowercase letters")
+    answer(child, "Project name", "\x15" + "My App!" + ENTER)  # Ctrl-U clears the default
+    child.expect_exact("must be at most 60 letters")
     child.send("\x15" + "my-app" + ENTER)
     child.expect_exact("Dependency manager")
     child.send(CTRL_C)

@@ -4,9 +4,10 @@ For every manager and variant it renders the template's manifest, runs the manag
 lock command the way a generated project would, and stores the result under
 template/includes/:
 
-- pip: runs the generated project's scripts/pin-requirements.sh (pip-tools, on the oldest
-  supported Python) -> pins/<variant>/{base,development,production}.txt, then checks that
-  every pinned version has a wheel for every supported Python;
+- pip: runs the generated project's scripts/pin-requirements.sh (`uv pip compile
+  --universal`: one set of pins for every Python offered) ->
+  pins/<variant>/{base,development,production}.txt, then checks that every pinned version
+  has a wheel for every supported Python;
 - uv: runs `uv lock` (universal: one lock for every Python and platform) ->
   locks/uv/<variant>.lock, with the project's name left as a template variable;
 - poetry: runs `poetry lock` (universal, like uv's) -> locks/poetry/<variant>.lock, through
@@ -45,9 +46,9 @@ VARIANTS = {
     "flask-postgres": {"app_kind": "flask", "database": "postgres"},
     "ml-job": {"app_kind": "ml-job"},
 }
-PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+PYTHONS = ("3.11", "3.12", "3.13", "3.14", "3.15")
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64")
-# The name the root project has while locking; the stored lock says {{ project_name }}.
+# The name the root project has while locking; the stored lock says {{ project_slug }}.
 LOCK_ROOT = "dockwright-lock-root"
 
 
@@ -80,7 +81,7 @@ def lock_uv(variant: str, answers: dict[str, str], upgrade: bool, work: Path) ->
     project = render("uv", answers, ["uv.lock"], work / f"uv-{variant}")
     stored = INCLUDES / "locks" / "uv" / f"{variant}.lock"
     if stored.exists():  # start from the current lock, as in a generated project
-        text = stored.read_text().replace("{{ project_name }}", LOCK_ROOT)
+        text = stored.read_text().replace("{{ project_slug }}", LOCK_ROOT)
         (project / "uv.lock").write_text(text)
     subprocess.run(
         ["uv", "lock", "--quiet", *(["--upgrade"] if upgrade else [])], cwd=project, check=True
@@ -88,7 +89,7 @@ def lock_uv(variant: str, answers: dict[str, str], upgrade: bool, work: Path) ->
     text = (project / "uv.lock").read_text()
     assert text.count(f'name = "{LOCK_ROOT}"') == 1, "the root project must appear once"
     stored.parent.mkdir(parents=True, exist_ok=True)
-    stored.write_text(text.replace(f'name = "{LOCK_ROOT}"', 'name = "{{ project_name }}"'))
+    stored.write_text(text.replace(f'name = "{LOCK_ROOT}"', 'name = "{{ project_slug }}"'))
 
 
 def lock_poetry(variant: str, answers: dict[str, str], upgrade: bool, work: Path) -> None:

@@ -357,6 +357,7 @@ def _shell_word(path: Path) -> str:
 def _next_steps(dest: Path, created: Any) -> None:
     from rich.panel import Panel
 
+    from dockwright import generate
     from dockwright.console import say
 
     recorded = created.answers
@@ -383,8 +384,10 @@ def _next_steps(dest: Path, created: Any) -> None:
             "docker compose run --rm job pytest    # tests, in the container",
         ]
     summary = ", ".join(f"{k}={v}" for k, v in recorded.items())
+    made = generate.names(str(recorded.get("project_name", "")))
     overwrote = f"; overwrote {', '.join(created.overwritten)}" if created.overwritten else ""
     say(f"Created {dest} ({summary}){overwrote}")
+    say(f"Image {made['image']}, Python package {made['package']}")
     say(Panel("\n".join(steps), title="Next steps", expand=False))
 
 

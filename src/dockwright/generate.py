@@ -45,10 +45,28 @@ def check_destination(dest: Path, *, force: bool) -> None:
 
 
 def default_project_name(dest: Path) -> str:
-    """A valid project name from the destination's folder name, offered as the default."""
-    slug = re.sub(r"[^a-z0-9]+", "-", dest.resolve().name.lower()).strip("-")
-    slug = re.sub(r"^[^a-z]+", "", slug)[:40].strip("-")
-    return slug or "app"
+    """The destination folder's name, offered as the project's (human) name; the template
+    makes the technical names from it (see names())."""
+    name = re.sub(r"[^\w .,&+()'-]+", " ", dest.resolve().name)
+    name = " ".join(name.split())[:60].strip()
+    return name or "app"
+
+
+def names(project_name: str) -> dict[str, str]:
+    """The image and package names the template makes from a project name: the same macro
+    copier.yml's project_slug uses (template/includes/slug.jinja), rendered here to show them."""
+    import jinja2
+    from jinja2_ansible_filters import AnsibleCoreFiltersExtension  # type: ignore[import-untyped]
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(versions.template_dir()),
+        extensions=[AnsibleCoreFiltersExtension],
+        autoescape=False,
+    )
+    made = environment.from_string(
+        "{% from 'includes/slug.jinja' import slug %}{{ slug(name) }}"
+    ).render(name=project_name)
+    return {"image": made, "package": made.replace("-", "_")}
 
 
 @dataclass

@@ -43,7 +43,7 @@ def update(directory: Path, given: Mapping[str, Any], *, pretend: bool = False) 
     questions = answers.load_questions(versions.template_dir())
     adopted = bool(recorded.get("adopted"))
     _check_recorded(directory / generate.ANSWERS_FILE, recorded, questions, adopted=adopted)
-    data = answers.check(given, questions, adopting=adopted)
+    data = {**_kept_database(recorded), **answers.check(given, questions, adopting=adopted)}
     with lock.held(directory):
         _refuse_dirty(directory, top)
         with versions.template_source() as source:
@@ -137,6 +137,14 @@ def _refuse_unknown_version(answers_file: Path, old: str, source: versions.Sourc
         raise UsageError(
             f"{answers_file}: _commit {old} is no version of dockwright's template (known: {known})"
         ) from None
+
+
+def _kept_database(recorded: Mapping[str, Any]) -> dict[str, str]:
+    """A project made before postgres_version was asked runs PostgreSQL 17: its data volume
+    is in 17's format, which 18 refuses, so it stays on 17 until its owner moves the data."""
+    if recorded.get("database") == "postgres" and "postgres_version" not in recorded:
+        return {"postgres_version": "17"}
+    return {}
 
 
 def _apply(project: Path, data: Mapping[str, Any], source: versions.Source, old: str) -> Outcome:
