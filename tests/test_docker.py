@@ -187,8 +187,7 @@ def assert_pipenv_lock_is_current(stack: Compose, service: str) -> None:
 
 def assert_repinning_works(stack: Compose) -> None:
     """scripts/pin-requirements.sh in the dev container: keeps a fresh project's pins as they
-    are, and pins a new dependency with its hashes. (Only where no pin depends on the Python
-    version: the shipped pins are made on 3.11, and pip-compile pins for the Python it runs on.)"""
+    are, and pins a new dependency with its hashes (universal pins: the same on every Python)."""
     req = stack.project / "requirements"
     before = {path.name: path.read_text() for path in req.glob("*.txt")}
     repin = ["run", "--rm", "--no-deps", "web", "scripts/pin-requirements.sh"]

