@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import action_pins
@@ -24,7 +23,9 @@ import poetry_index
 import pytest
 import yaml
 
+import repos
 from conftest import BUILDABLE, Render, docker_engine, stack_id, tool
+from test_docker import Compose
 
 pytestmark = pytest.mark.docker
 
@@ -83,16 +84,14 @@ def act(
 
 
 def git_repository(project: Path) -> None:
-    """act reads the repository's commit and remote."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
-    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    for args in (
-        ["init", "--quiet", "--initial-branch", "main"],
-        ["remote", "add", "origin", "https://github.com/example/dwapp.git"],
-        ["add", "-A"],
-        ["commit", "--quiet", "-m", "generated"],
-    ):
-        subprocess.run(["git", *args], cwd=project, env=env, check=True)
+    """act reads the repository's branch, commit and remote."""
+    subprocess.run(["git", "init", "--quiet", "--initial-branch", "main"], cwd=project, check=True)
+    subprocess.run(
+        ["git", "remote", "add", "origin", "https://github.com/example/dwapp.git"],
+        cwd=project,
+        check=True,
+    )
+    repos.commit(project, "generated")
 
 
 @pytest.mark.parametrize("stack", BUILDABLE, ids=stack_id)
@@ -105,9 +104,9 @@ def test_the_generated_workflow_passes_its_jobs(
     git_repository(project)
     jobs = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
     assert set(jobs) - set(JOBS_RUN_HERE) <= {"audit"}, "a job this test does not run"
-    name = f"dwci-{uuid.uuid4().hex[:8]}"
     # The workflow's compose commands, under a name of their own (and the image's).
-    env = {"COMPOSE_PROJECT_NAME": name, "IMAGE": name}
+    stack_env = Compose(project)
+    env = {key: stack_env.env[key] for key in ("COMPOSE_PROJECT_NAME", "IMAGE")}
     stand_in = checkout_stand_in(tmp_path / "checkout")
     try:
         for job in JOBS_RUN_HERE:
@@ -116,24 +115,4 @@ def test_the_generated_workflow_passes_its_jobs(
             assert result.returncode == 0, f"job {job} failed:\n{log}"
             assert "Job succeeded" in result.stdout, log
     finally:
-        for files in ([], ["-f", "compose.yaml", "-f", "compose.prod.yaml"]):
-            subprocess.run(
-                [
-                    "docker",
-                    "compose",
-                    *files,
-                    "down",
-                    "--volumes",
-                    "--rmi",
-                    "local",
-                    "--timeout",
-                    "5",
-                ],
-                cwd=project,
-                env={**os.environ, **env},
-                capture_output=True,
-                check=False,
-            )
-        subprocess.run(
-            ["docker", "image", "rm", "-f", f"{name}:latest"], capture_output=True, check=False
-        )
+        stack_env.down()

@@ -15,15 +15,14 @@ import subprocess
 import threading
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import poetry_index
 import pytest
 
 import dap
-from conftest import BUILDABLE, NO_PYTHON_315, docker_engine, stack_id, tool
-from test_docker import free_port
+from conftest import BUILDABLE, docker_engine, python_offered, stack_id, tool
+from test_docker import Compose
 
 pytestmark = pytest.mark.docker
 
@@ -81,15 +80,8 @@ class User:
 
     def __init__(self, project: Path) -> None:
         self.project = project
-        name = f"dwcmd-{uuid.uuid4().hex[:8]}"
-        self.env = {
-            **os.environ,
-            **GIT,
-            "COMPOSE_PROJECT_NAME": name,
-            "IMAGE": name,
-            "WEB_PORT": str(free_port()),
-            "DEBUGPY_PORT": str(free_port()),
-        }
+        self.compose = Compose(project)  # its compose name, image name and free ports
+        self.env = {**os.environ, **GIT, **self.compose.env}
         self.ran: list[str] = []
 
     def run(self, command: str, stdin: str | None = None, cwd: Path | None = None) -> str:
@@ -125,25 +117,15 @@ class User:
             return response.status, response.read().decode()
 
     def clean(self) -> None:
-        for files in ("", "-f compose.yaml -f compose.prod.yaml"):
-            subprocess.run(
-                ["bash", "-c", f"docker compose {files} down --volumes --rmi local --timeout 5"],
-                cwd=self.project,
-                env=self.env,
-                capture_output=True,
-                check=False,
-            )
+        """The containers, volumes and images of both compose files, and the tagged builds."""
+        self.compose.down()
         images = subprocess.run(
             ["docker", "image", "ls", "--quiet", "--filter", "reference=dwapp:py*"],
             capture_output=True,
             text=True,
             check=False,
         ).stdout.split()
-        subprocess.run(
-            ["docker", "image", "rm", "-f", f"{self.env['IMAGE']}:latest", *images],
-            capture_output=True,
-            check=False,
-        )
+        subprocess.run(["docker", "image", "rm", "-f", *images], capture_output=True, check=False)
 
 
 def breakpoint_stops_a_request(user: User) -> None:
@@ -194,8 +176,7 @@ def breakpoint_stops_a_request(user: User) -> None:
 
 
 def newest_python(stack: dict[str, str]) -> str:
-    refused = (stack["package_manager"], stack["app_kind"]) in NO_PYTHON_315
-    return "3.14" if refused else "3.15"
+    return "3.15" if python_offered(stack, "3.15") else "3.14"
 
 
 def check_effect(user: User, command: str, stack: dict[str, str], before: dict[str, str]) -> None:
