@@ -52,9 +52,9 @@ def default_project_name(dest: Path) -> str:
     return name or "app"
 
 
-def names(project_name: str) -> dict[str, str]:
-    """The image and package names the template makes from a project name: the same macro
-    copier.yml's project_slug uses (template/includes/slug.jinja), rendered here to show them."""
+def template_module(name: str) -> Any:
+    """A Jinja file of the installed template (e.g. includes/stacks.jinja) as a module: its
+    top-level `set`s and macros as attributes, rendered with copier's filters."""
     import jinja2
     from jinja2_ansible_filters import AnsibleCoreFiltersExtension  # type: ignore[import-untyped]
 
@@ -63,9 +63,13 @@ def names(project_name: str) -> dict[str, str]:
         extensions=[AnsibleCoreFiltersExtension],
         autoescape=False,
     )
-    made = environment.from_string(
-        "{% from 'includes/slug.jinja' import slug %}{{ slug(name) }}"
-    ).render(name=project_name)
+    return environment.get_template(name).make_module({})
+
+
+def names(project_name: str) -> dict[str, str]:
+    """The image and package names the template makes from a project name: the same macro
+    copier.yml's project_slug uses (template/includes/slug.jinja), rendered here to show them."""
+    made = str(template_module("includes/slug.jinja").slug(project_name))
     return {"image": made, "package": made.replace("-", "_")}
 
 
