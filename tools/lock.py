@@ -35,6 +35,8 @@ from pathlib import Path
 
 import copier
 
+from dockwright import generate
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import poetry_index
 
@@ -46,7 +48,8 @@ VARIANTS = {
     "flask-postgres": {"app_kind": "flask", "database": "postgres"},
     "ml-job": {"app_kind": "ml-job"},
 }
-PYTHONS = ("3.11", "3.12", "3.13", "3.14", "3.15")
+# The Python versions offered, and those refused per manager and app kind (stacks.jinja).
+STACKS = generate.template_module("includes/stacks.jinja")
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64")
 # The name the root project has while locking; the stored lock says {{ project_slug }}.
 LOCK_ROOT = "dockwright-lock-root"
@@ -137,10 +140,12 @@ def lock_pipenv(variant: str, answers: dict[str, str], work: Path) -> None:
 
 
 def check_wheels(variant: str, work: Path) -> list[str]:
-    """One line per (Python, layer) whose pip pins have no installable wheel."""
+    """One line per (Python offered for this variant, layer) whose pip pins have no
+    installable wheel."""
     failures = []
     platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
-    for python in PYTHONS:
+    refused = STACKS.unsupported_python.get(f"pip/{VARIANTS[variant]['app_kind']}", {})
+    for python in [v for v in STACKS.python_versions if v not in refused]:
         for layer in LAYERS:
             pins = INCLUDES / "pins" / variant / f"{layer}.txt"
             result = subprocess.run(
