@@ -4,8 +4,8 @@ and each SHA the commit its tag points at on GitHub.
 
     python tools/action_pins.py            # needs github.com; exit 1 on a mismatch
 
-tests/test_render.py runs pins() on every rendered workflow, and check() where GitHub
-answers.
+tests/test_render.py checks the form with pins() on every rendered workflow; the SHAs
+themselves are checked only by running this where github.com answers.
 """
 
 from __future__ import annotations
