@@ -81,7 +81,6 @@ DOCKER_LAYER = {
     ".env.example",
     "Dockerfile",
     "Dockerfile.dev",
-    "README.Docker.md",
     "compose.yaml",
     "compose.override.yaml",
     "compose.prod.yaml",
