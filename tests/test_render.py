@@ -34,7 +34,8 @@ MATRIX = [
     for version in PYTHON_VERSIONS
     if python_offered(stack, version)
 ]
-VARIANTS_BY_KIND = pytest.mark.parametrize("app", APPS, ids=lambda app: "-".join(app.values()))
+# One parameter per app variant (Flask, Flask + PostgreSQL, ML job).
+VARIANTS = pytest.mark.parametrize("app", APPS, ids=lambda app: "-".join(app.values()))
 # Installers that only the builder stage and the dev image may have.
 INSTALLERS = ("poetry", "pipenv", "micromamba", "/uv", "uv sync", "pip install")
 
@@ -202,7 +203,7 @@ def test_the_python_versions_offered_are_one_list() -> None:
 
 
 @pytest.mark.parametrize("manager", ["uv", "poetry"])
-@VARIANTS_BY_KIND
+@VARIANTS
 def test_python_315_is_offered_exactly_where_the_lock_has_its_wheels(
     manager: str, app: dict[str, str]
 ) -> None:
@@ -236,8 +237,6 @@ def hadolint(dockerfile: Path) -> None:
 
 
 # Lock files: each manager's shipped lock matches the manifest it is rendered with.
-
-VARIANTS = pytest.mark.parametrize("app", APPS, ids=lambda app: "-".join(app.values()))
 
 
 @VARIANTS
