@@ -202,14 +202,26 @@ def check_effect(user: User, command: str, stack: dict[str, str], before: dict[s
         assert f"\n{PACKAGE}==" in lock.read_text(), f"{PACKAGE} not pinned in {lock}"
 
 
-# The stacks run so far: pip and uv with PostgreSQL (the most commands: psql, re-locks with
-# the database down, debugpy) and pip without. The other buildable stacks are next; each
-# takes 2-5 minutes here, so the whole set needs the shared renders and images of the
-# "one source, fast tests" work to stay inside CI's time.
-RUN_HERE = {"pip-slim-flask", "pip-slim-flask-postgres", "uv-slim-flask-postgres"}
+# pipenv resolves for the Python it runs on: re-locked in the 3.14 dev container, the lock
+# drops typing-extensions (psycopg needs it below 3.13) and moves numpy to 2.5 (3.12 and up),
+# so the production build on 3.11 fails at its import check. Known, not yet fixed: the lock
+# would have to be made on the oldest Python offered.
+PIPENV_ONE_PYTHON = pytest.mark.xfail(
+    strict=True, reason="pipenv locks for one Python: a re-lock on 3.14 does not build on 3.11"
+)
+PRINTED = [
+    pytest.param(
+        stack,
+        id=stack_id(stack),
+        marks=[PIPENV_ONE_PYTHON]
+        if stack_id(stack) in {"pipenv-slim-flask-postgres", "pipenv-slim-ml-job"}
+        else [],
+    )
+    for stack in BUILDABLE
+]
 
 
-@pytest.mark.parametrize("stack", [s for s in BUILDABLE if stack_id(s) in RUN_HERE], ids=stack_id)
+@pytest.mark.parametrize("stack", PRINTED)
 def test_every_printed_command_runs(tmp_path: Path, stack: dict[str, str]) -> None:
     answers = tmp_path / "answers.yml"
     answers.write_text("".join(f"{key}: {value}\n" for key, value in stack.items()))
