@@ -330,7 +330,7 @@ def test_each_manager_writes_its_own_files_only(render: Render, manager: str) ->
             "scripts/pin-requirements.sh",
         ],
         "poetry": ["poetry.lock"],
-        "pipenv": ["Pipfile", "Pipfile.lock"],
+        "pipenv": ["Pipfile", "Pipfile.lock", "scripts/lock-pipenv.sh"],
         "conda": ["environment.yml", "environment.dev.yml", "scripts/lock-conda.sh"],
         "uv": ["uv.lock"],
     }
