@@ -35,13 +35,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dockwright import generate
+from dockwright import generate, stacks
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import lock  # tools/ is not a package
 import poetry_index
 
-MANAGERS = ("pip", "poetry", "pipenv", "uv")
+# conda stacks cannot be built without a conda channel (see the README).
+MANAGERS = [m for m in stacks.managers() if m != "conda"]
 APPS = ("flask", "ml-job")
 # The source file each edit touches, the docker-init shape's command, and a long-running
 # command for the stop measurement (a job runs to completion, so it is given one that waits).

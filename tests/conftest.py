@@ -12,38 +12,37 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from dockwright import generate
+from dockwright import generate, stacks
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))  # tools/ holds scripts, not a package
 
-# Every combination this release generates: manager x base x app kind x database (x Python).
-MANAGERS = ["pip", "poetry", "pipenv", "conda", "uv"]
-BASES = {manager: ["slim", "alpine"] for manager in MANAGERS} | {"conda": ["slim"]}
+# Every combination this release generates: manager x base x app kind x database (x Python),
+# as the template's tables say (dockwright.stacks reads template/includes/stacks.jinja).
+MANAGERS = list(stacks.managers())
+BASES = {manager: list(stacks.bases(manager)) for manager in MANAGERS}
+_COPIER_YML = yaml.safe_load((ROOT / "template" / "copier.yml").read_text())
+# The database question is asked for the Flask app only.
 APPS = [
-    {"app_kind": "flask", "database": "none"},
-    {"app_kind": "flask", "database": "postgres"},
-    {"app_kind": "ml-job"},
+    {"app_kind": kind, **({"database": database} if kind == "flask" else {})}
+    for kind in _COPIER_YML["app_kind"]["choices"].values()
+    for database in (_COPIER_YML["database"]["choices"].values() if kind == "flask" else [""])
 ]
 STACKS = [
     {"package_manager": manager, "base_image": base, **app}
     for manager in MANAGERS
     for base in BASES[manager]
     for app in APPS
-    # scikit-learn has no musllinux wheel: the ML job is refused on Alpine.
-    if not (base == "alpine" and app["app_kind"] == "ml-job")
+    if not stacks.refusal({"package_manager": manager, "base_image": base, **app})
 ]
-PYTHON_VERSIONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]
-# (manager, app kind) that the wizard refuses Python 3.15 for: their locks pin packages
-# without 3.15 wheels (numpy 2.4 for the ML job), or cannot be checked here (conda).
-NO_PYTHON_315 = {("pip", "ml-job"), ("poetry", "ml-job"), ("pipenv", "ml-job")} | {
-    ("conda", app["app_kind"]) for app in APPS
-}
+PYTHON_VERSIONS = list(stacks.python_versions())
+DEFAULT_PYTHON = _COPIER_YML["python_version"]["default"]
 
 
 def python_offered(stack: dict[str, str], version: str) -> bool:
-    return version != "3.15" or (stack["package_manager"], stack["app_kind"]) not in NO_PYTHON_315
+    return not stacks.refusal({**stack, "python_version": version})
 
 
 # What Docker can build here: no Alpine or conda channel is reachable, so those are checked
@@ -67,7 +66,7 @@ Render = Callable[..., Path]
 
 @pytest.fixture
 def render(tmp_path: Path) -> Render:
-    """render(name="app", **answers) -> the generated project's directory."""
+    """render(name="app", **answers) -> a project of this test's own, to change at will."""
 
     def _render(name: str = "app", **answers: Any) -> Path:
         dest = tmp_path / name
@@ -75,6 +74,34 @@ def render(tmp_path: Path) -> Render:
         return dest
 
     return _render
+
+
+# The answers a stack is known by, with copier.yml's defaults, so that `rendered(**stack)`
+# and `rendered(package_manager="uv")` name the same project when they mean the same one.
+_STACK_DEFAULTS = {
+    key: str(_COPIER_YML[key]["default"])
+    for key in ("package_manager", "base_image", "app_kind", "python_version")
+}
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Render:
+    """rendered(name="app", **answers) -> a project rendered once per test run (per worker)
+    and shared by every test that asks for the same answers: read it, never change it."""
+    projects: dict[tuple[str, ...], Path] = {}
+
+    def _rendered(name: str = "app", **answers: Any) -> Path:
+        full = {**_STACK_DEFAULTS, **answers}
+        if full["app_kind"] == "flask":
+            full.setdefault("database", "none")
+        key = (name, *(f"{k}={v}" for k, v in sorted(full.items())))
+        if key not in projects:
+            dest = tmp_path_factory.mktemp("rendered") / name
+            generate.create(dest, {"project_name": name, **answers}, interactive=False)
+            projects[key] = dest
+        return projects[key]
+
+    return _rendered
 
 
 def tool(name: str) -> str | None:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import copier
 
-from dockwright import generate
+from dockwright import stacks
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import poetry_index
@@ -48,8 +48,6 @@ VARIANTS = {
     "flask-postgres": {"app_kind": "flask", "database": "postgres"},
     "ml-job": {"app_kind": "ml-job"},
 }
-# The Python versions offered, and those refused per manager and app kind (stacks.jinja).
-STACKS = generate.template_module("includes/stacks.jinja")
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64")
 # The name the root project has while locking; the stored lock says {{ project_slug }}.
 LOCK_ROOT = "dockwright-lock-root"
@@ -144,8 +142,7 @@ def check_wheels(variant: str, work: Path) -> list[str]:
     installable wheel."""
     failures = []
     platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
-    refused = STACKS.unsupported_python.get(f"pip/{VARIANTS[variant]['app_kind']}", {})
-    for python in [v for v in STACKS.python_versions if v not in refused]:
+    for python in stacks.pythons_for("pip", VARIANTS[variant]["app_kind"]):
         for layer in LAYERS:
             pins = INCLUDES / "pins" / variant / f"{layer}.txt"
             result = subprocess.run(
@@ -166,7 +163,7 @@ def check_wheels(variant: str, work: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upgrade", action="store_true", help="move every pin to the newest")
-    managers_all = ("pip", "poetry", "pipenv", "uv")
+    managers_all = [m for m in stacks.managers() if m != "conda"]  # conda: see above
     parser.add_argument("--manager", choices=managers_all, action="append", help="default: all")
     args = parser.parse_args()
     managers = args.manager or list(managers_all)

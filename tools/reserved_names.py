@@ -19,6 +19,8 @@ import re
 import sys
 from pathlib import Path
 
+from dockwright import stacks
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "template" / "includes" / "names.jinja"
 
@@ -33,7 +35,7 @@ IMPORT_NAMES = {
     "psycopg-binary": ["psycopg_binary"],
     "setuptools": ["setuptools", "pkg_resources", "_distutils_hack"],
 }
-TOOLS = ["pip", "poetry", "pipenv", "uv", "conda", "virtualenv", "setuptools", "wheel"]
+TOOLS = [*stacks.managers(), "virtualenv", "setuptools", "wheel"]
 FOLDERS = ["tests", "scripts", "data", "models", "requirements"]
 
 

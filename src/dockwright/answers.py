@@ -1,4 +1,4 @@
-"""Answers for the template: read an answers file and --data, check them against copier.yml.
+"""Answers for the template: read an answers file and --data, validate them against copier.yml.
 
 copier.yml is the one definition of the questions. copier itself checks types, choices and
 validators; what it lets through silently, and we refuse, is a key that names no question
@@ -38,6 +38,8 @@ def load_questions(template: Path) -> dict[str, Question]:
         if name.startswith("_") or details.get("when") is False:
             continue
         choices = details.get("choices") or {}
+        if isinstance(choices, str):  # Jinja that gives YAML, as copier reads it
+            choices = yaml.safe_load(_render(template, choices))
         values = choices.values() if isinstance(choices, dict) else choices
         questions[name] = Question(
             name=name,
@@ -46,6 +48,19 @@ def load_questions(template: Path) -> dict[str, Question]:
             adopt_only="adopted" in str(details.get("when", "")),
         )
     return questions
+
+
+def _render(template: Path, text: str) -> str:
+    """Text of copier.yml written as Jinja, rendered with the template's includes."""
+    import jinja2
+    from jinja2_ansible_filters import AnsibleCoreFiltersExtension  # type: ignore[import-untyped]
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template),
+        extensions=[AnsibleCoreFiltersExtension],
+        autoescape=False,
+    )
+    return environment.from_string(text).render()
 
 
 def read_answers_file(path: Path) -> dict[str, Any]:
@@ -79,7 +94,7 @@ def parse_data(pairs: Iterable[str]) -> dict[str, str]:
     return data
 
 
-def check(
+def validate(
     answers: Mapping[str, Any], questions: Mapping[str, Question], *, adopting: bool = False
 ) -> dict[str, Any]:
     """Refuse unknown keys and non-scalar values; hand the rest to copier, which checks the

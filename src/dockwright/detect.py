@@ -27,10 +27,8 @@ from typing import Any
 import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from dockwright import files
+from dockwright import files, stacks
 from dockwright.errors import UsageError
-
-PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")  # copier.yml's python_version choices
 
 # Directories that never hold the application's code.
 _NOT_CODE = {"tests", "test", "docs", "scripts", "build", "dist", "venv", "env", "node_modules"}
@@ -283,7 +281,7 @@ class _Pyproject:
     has_project: bool = False
     name: str | None = None
     requires_python: str | None = None
-    allows: tuple[str, ...] = ()  # PYTHON_VERSIONS that requires-python allows
+    allows: tuple[str, ...] = ()  # the Python versions offered that requires-python allows
     backend: str | None = None
     poetry: bool = False
     groups: tuple[str, ...] = ()
@@ -333,7 +331,7 @@ def _allowed(path: Path, requires: str) -> tuple[str, ...]:
     wrong = UsageError(f"{where} is not a version specifier such as '>=3.11'")
     try:
         specifiers = SpecifierSet(requires)
-        return tuple(v for v in PYTHON_VERSIONS if specifiers.contains(f"{v}.0"))
+        return tuple(v for v in stacks.python_versions() if specifiers.contains(f"{v}.0"))
     except (InvalidSpecifier, ValueError):  # ValueError: a number of thousands of digits
         raise wrong from None
 
@@ -625,6 +623,11 @@ def _python_version(
 ) -> None:
     found: tuple[str, str] | None = None
     requires = pyproject.requires_python
+    # The versions the template offers for this manager and app kind (3.15 is refused where
+    # the locks have no wheels for it).
+    offered = stacks.pythons_for(
+        guess.answers.get("package_manager", ""), guess.answers.get("app_kind", "")
+    )
     if (text := project.text(".python-version")) is not None and (
         m := re.match(rf"\s*({_VERSION})", text)
     ):
@@ -636,8 +639,9 @@ def _python_version(
     elif pipfile.python_version is not None:
         found = (pipfile.python_version, "Pipfile [requires]")
     elif requires is not None:
-        if pyproject.allows:  # the newest it allows, as docker init offers the newest Python
-            found = (pyproject.allows[-1], f"requires-python {requires}")
+        # The newest it allows, as docker init offers the newest Python.
+        if allowed := [v for v in pyproject.allows if v in offered]:
+            found = (allowed[-1], f"requires-python {requires}")
     elif env := _environment_file(project):
         versions = (
             m[1]
@@ -649,9 +653,9 @@ def _python_version(
     if found is None:
         return  # copier's default stands
     version, where = found
-    if version not in PYTHON_VERSIONS:
-        older = _numbers(version) < _numbers(PYTHON_VERSIONS[0])
-        nearest = PYTHON_VERSIONS[0] if older else PYTHON_VERSIONS[-1]
+    if version not in offered:
+        older = _numbers(version) < _numbers(offered[0])
+        nearest = offered[0] if older else offered[-1]
         guess.warnings.append(
             f"{where} asks for Python {version}; {nearest} is the nearest offered"
         )
