@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import dockwright.cli
+import dockwright.copier_boundary
 import dockwright.generate
 from dockwright.cli import main
 
@@ -217,14 +218,14 @@ def test_interrupt_in_the_middle_of_rendering_leaves_nothing(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C after copier has written part of the project: no DEST, no staging left over."""
-    real_copy = dockwright.generate.copier.run_copy
+    real_copy = dockwright.copier_boundary.copier.run_copy
 
     def copy_then_interrupt(src: str, dst: Path, **kwargs: object) -> None:
         real_copy(src, dst, **kwargs)
         assert (Path(dst) / "Dockerfile").is_file()  # the render really was under way
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dockwright.generate.copier, "run_copy", copy_then_interrupt)
+    monkeypatch.setattr(dockwright.copier_boundary.copier, "run_copy", copy_then_interrupt)
     before = snapshot(workdir)
 
     code = main([str(workdir / "demo"), "--answers-file", str(workdir / "answers.yml")])
@@ -278,3 +279,55 @@ def test_an_unexpected_failure_is_one_line_exit_1_and_writes_nothing(
     err = capsys.readouterr().err
     assert err == "new-project: error: unexpected RuntimeError: disk on fire (please report this)\n"
     assert snapshot(workdir) == before
+
+
+def help_text(capsys: pytest.CaptureFixture[str], *words: str) -> str:
+    """What `new-project WORDS --help` prints, its lines joined as argparse wrapped them."""
+    with pytest.raises(SystemExit) as ended:
+        main([*words, "--help"])
+    assert ended.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    text = help_text(capsys)
+    assert list(dockwright.cli.COMMANDS) == ["create", "update", "adopt", "check"]
+    for name, command in dockwright.cli.COMMANDS.items():
+        assert f"{name} {command.summary}" in text
+    assert "`new-project DEST ...` is `new-project create DEST ...`" in text
+
+
+@pytest.mark.parametrize(
+    ("words", "codes"),
+    [
+        (["create"], "Exit 0: created; 2: invalid input"),
+        (["some-dest"], "Exit 0: created; 2: invalid input"),  # the default command
+        (["update"], "Exit 0: updated"),
+        (["adopt"], "Exit 0: adopted; 2: invalid input"),
+        (["check"], "Exit 0: nothing at or above --fail-on; 1: findings at or above it"),
+    ],
+    ids=["create", "default", "update", "adopt", "check"],
+)
+def test_each_command_s_help_shows_its_exit_codes(
+    capsys: pytest.CaptureFixture[str], words: list[str], codes: str
+) -> None:
+    text = help_text(capsys, *words)
+    assert codes in text
+    for code in ("0", "1", "2", "130"):
+        assert f" {code}: " in text
+    if words[0] != "check":
+        assert "--data KEY=VALUE set one answer" in text
+
+
+@pytest.mark.parametrize("words", [["--version"], ["some-dest", "--version"]])
+def test_version(capsys: pytest.CaptureFixture[str], words: list[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        main(words)
+    assert ended.value.code == 0
+    assert capsys.readouterr().out.startswith("dockwright ")
+
+
+def test_create_is_the_default_command_s_name(workdir: Path) -> None:
+    named = [str(workdir / "named"), "--answers-file", str(workdir / "answers.yml")]
+    assert main(["create", *named]) == 0
+    assert (workdir / "named" / "Dockerfile").is_file()

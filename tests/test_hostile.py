@@ -23,6 +23,7 @@ import yaml
 
 import dockwright.cli
 import dockwright.console
+import dockwright.copier_boundary
 import dockwright.generate
 import dockwright.versions
 import repos
@@ -766,7 +767,7 @@ def test_a_failed_undo_keeps_the_cause(
             (dest / ".git" / "index.lock").write_text("")
         return real_git(directory, *args)
 
-    monkeypatch.setattr(dockwright.update.copier, "run_update", fails)
+    monkeypatch.setattr(dockwright.copier_boundary.copier, "run_update", fails)
     monkeypatch.setattr(dockwright.update, "_git", git)
 
     assert main(["update", str(dest), "--data", "python_version=3.11"]) == 1

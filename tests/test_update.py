@@ -15,6 +15,7 @@ import pytest
 import yaml
 from packaging.version import Version
 
+import dockwright.copier_boundary
 import dockwright.update
 import repos
 from conftest import ROOT
@@ -188,7 +189,7 @@ def test_an_interrupted_update_is_undone(
         (Path(path) / "stray.txt").write_text("half\n")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dockwright.update.copier, "run_update", interrupted)
+    monkeypatch.setattr(dockwright.copier_boundary.copier, "run_update", interrupted)
 
     assert main(["update", str(project), "--data", "python_version=3.11"]) == 130
     assert tree(project) == before

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dockwright import files, generate, interrupts, lock, versions
+from dockwright import copier_boundary, files, generate, interrupts, lock, versions
 from dockwright.detect import Guess, detect
 from dockwright.errors import UsageError
 
@@ -33,9 +33,9 @@ class Adopted:
 def guess_answers(directory: Path) -> Guess:
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a directory")
-    if os.path.lexists(directory / generate.ANSWERS_FILE):
+    if os.path.lexists(directory / copier_boundary.ANSWERS_FILE):
         raise UsageError(
-            f"{directory} has {generate.ANSWERS_FILE} already: "
+            f"{directory} has {copier_boundary.ANSWERS_FILE} already: "
             "`new-project update` keeps it current"
         )
     guess = detect(directory)
@@ -51,13 +51,17 @@ def adopt(
     interactive: bool,
     force: bool = False,
 ) -> Adopted:
+    """Add the Docker layer to directory: the guesses, with `given` (the user's answers,
+    validated) over them; all of it, or (on any error or Ctrl-C) nothing."""
     data = {"adopted": True, **given}
     if not interactive:
         data = {**guess.answers, **data}
     staging = Path(tempfile.mkdtemp(prefix="dockwright-adopt-"))
     try:
         project = staging / "project"
-        generate.render(project, data, interactive=interactive, user_defaults=guess.answers)
+        recorded = copier_boundary.copy(
+            project, data, interactive=interactive, user_defaults=guess.answers
+        )
         warnings = list(guess.warnings)
         env = directory / ".env"
         if os.path.lexists(env):
@@ -72,11 +76,11 @@ def adopt(
         names = generate.rendered_files(project)
         with lock.held(directory), interrupts.committing(f"adopted {directory}"):
             overwritten = generate.install(project, directory, names, overwrite=force)
-        recorded = generate.read_yaml_mapping(directory / generate.ANSWERS_FILE)
-        answers = {k: v for k, v in recorded.items() if not k.startswith("_")}
         if not _ignored_by_git(directory, ".env"):
             warnings.append("add .env to .gitignore: it holds your settings and secrets")
-        return Adopted(answers=answers, written=names, overwritten=overwritten, warnings=warnings)
+        return Adopted(
+            answers=recorded.answers, written=names, overwritten=overwritten, warnings=warnings
+        )
     finally:
         interrupts.run_ignoring(lambda: shutil.rmtree(staging, ignore_errors=True))
 

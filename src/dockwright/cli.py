@@ -1,7 +1,9 @@
-"""`new-project`: parse the words, call one function, map errors to exit codes.
+"""`new-project`: parse the words, call one command, map errors to exit codes.
 
-This is the only place that catches: every error becomes one line on stderr and an exit
-code (0 success, 1 failure, 2 invalid input, 130 interrupted), never a traceback.
+The commands are declared once, in COMMANDS: the parser, `new-project --help` and each
+command's --help (with its exit codes) are made from it. This is the only place that
+catches: every error becomes one line on stderr and an exit code (0 success, 1 failure,
+2 invalid input, 130 interrupted), never a traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import os
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -27,104 +30,53 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Command:
+    """One of new-project's commands: `new-project --help` lists it, `new-project NAME
+    --help` shows its options, description and exit codes, and run() does it."""
+
+    summary: str  # its line in `new-project --help`
+    description: str
+    exit_codes: str  # the end of its --help
+    arguments: Callable[[argparse.ArgumentParser], None]  # declares its options
+    run: Callable[[argparse.Namespace], int]  # does it; returns the exit code
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """new-project with its commands, and the options of `command` (the one being run):
+    check's options import dockwright.check (50 ms), which no other command should pay for."""
     parser = _Parser(
         prog="new-project",
-        description="Scaffold a Dockerized Python project (Flask web app or ML batch job).",
-        epilog="Without --answers-file the questions are asked interactively. "
-        "`new-project update [DIR]` brings a project to this version of the template; "
-        "`new-project adopt [DIR]` adds the Docker layer to a project made without dockwright; "
-        "`new-project check [DIR]` audits any Docker setup.",
+        description="Scaffold a Dockerized Python project (Flask web app or ML batch job), "
+        "keep it current with its template, or audit any Docker setup.",
+        epilog="`new-project DEST ...` is `new-project create DEST ...`. "
+        "`new-project COMMAND --help` shows a command's options and exit codes.",
     )
-    parser.add_argument("dest", type=Path, metavar="DEST", help="directory to create")
-    parser.add_argument(
-        "--answers-file",
-        type=Path,
-        metavar="FILE",
-        help="YAML answers (non-interactive: no prompt; unanswered questions take their defaults)",
-    )
-    parser.add_argument(
-        "--data",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set one answer (repeatable; overrides the answers file)",
-    )
-    parser.add_argument("--force", action="store_true", help="write into a non-empty DEST")
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for name, spec in COMMANDS.items():
+        subparser = commands.add_parser(
+            name, help=spec.summary, description=spec.description, epilog=spec.exit_codes
+        )
+        subparser.set_defaults(run=spec.run)
+        if name == command:
+            spec.arguments(subparser)
+    return parser
+
+
+def _version() -> str:
     from dockwright import __version__
 
-    parser.add_argument("--version", action="version", version=f"dockwright {__version__}")
-    return parser
+    return f"dockwright {__version__}"
 
 
-def _directory_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
-    )
-
-
-def build_update_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="new-project update",
-        description="Bring a dockwright project to this dockwright's template version, "
-        "merging three ways so your own edits stay. Needs a clean git work tree.",
-        epilog="Exit 0: updated (review with `git diff`, then commit); 1: conflicts to resolve; "
-        "2: refused, nothing changed.",
-    )
-    _directory_argument(parser)
-    parser.add_argument(
-        "--data",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change an answer (repeatable), e.g. package_manager=uv; the files follow",
-    )
-    parser.add_argument(
-        "--pretend", action="store_true", help="show what would change; write nothing"
-    )
-    return parser
-
-
-def build_adopt_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="new-project adopt",
-        description="Add dockwright's Docker layer (Dockerfiles, compose files, .dockerignore, "
-        "scripts/, answers file) to an existing Python project. Your code and dependency "
-        "files are never touched.",
-        epilog="The detected answers are shown and asked for confirmation; --yes or "
-        "--answers-file takes them as they are.",
-    )
-    _directory_argument(parser)
-    parser.add_argument(
-        "--answers-file", type=Path, metavar="FILE", help="YAML answers (no prompt)"
-    )
-    parser.add_argument(
-        "--data", action="append", default=[], metavar="KEY=VALUE", help="set one answer"
-    )
-    parser.add_argument("--yes", action="store_true", help="take the detected answers (no prompt)")
-    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
-    return parser
-
-
-def build_check_parser() -> argparse.ArgumentParser:
-    from dockwright import check
-
-    parser = _Parser(
-        prog="new-project check",
-        description="Audit a Docker setup for a Python project, dockwright's or anyone's: "
-        "hadolint's findings plus dockwright's rules (DW101-DW110).",
-        epilog="Exit 0: nothing at or above --fail-on; 1: findings at or above it; "
-        "2: invalid input.",
-    )
-    _directory_argument(parser)
-    parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument(
-        "--fail-on",
-        choices=(*reversed(check.SEVERITIES), "never"),
-        default="warning",
-        help="the lowest severity that fails the check (default: warning)",
-    )
-    return parser
+def parse(words: Sequence[str]) -> argparse.Namespace:
+    """The command line as the command to run (args.run) and its options. Words that do
+    not start with a command are create's: `new-project DEST` as ever."""
+    words = list(words)
+    if not words or words[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        words.insert(0, "create")
+    return build_parser(words[0]).parse_args(words)
 
 
 def main(argv: Sequence[str] | None = None, *, handover: bool = False) -> int:
@@ -141,7 +93,8 @@ def main(argv: Sequence[str] | None = None, *, handover: bool = False) -> int:
                     signal.signal(signal.SIGINT, signal.default_int_handler)
                     if getattr(sys.modules.get("dockwright._entry"), "noted", False):
                         raise KeyboardInterrupt
-                code = _dispatch(words)
+                args = parse(words)
+                code: int = args.run(args)
             finally:
                 # The work has ended, one way or the other: what is left (the report, the
                 # cleanup, and for the console script the exit) is not stopped by Ctrl-C.
@@ -155,18 +108,6 @@ def main(argv: Sequence[str] | None = None, *, handover: bool = False) -> int:
                 sys.modules["dockwright.versions"].cleanup()
         if not handover and interrupts.in_main_thread() and before is not None:
             signal.signal(signal.SIGINT, before)
-
-
-def _dispatch(words: list[str]) -> int:
-    commands = {
-        "update": (build_update_parser, _update),
-        "adopt": (build_adopt_parser, _adopt),
-        "check": (build_check_parser, _check),
-    }
-    if words and words[0] in commands:
-        parser, command = commands[words[0]]
-        return command(parser().parse_args(words[1:]))
-    return _run(build_parser().parse_args(words))
 
 
 # Errors of the user's paths: their input, not our bug.
@@ -205,16 +146,24 @@ def _report(failure: BaseException) -> int:
     return 1
 
 
-def _given_answers(args: argparse.Namespace, *, adopting: bool = False) -> dict[str, Any]:
-    """--answers-file, then --data over it, checked against copier.yml's questions."""
+def _given_answers(answers_file: Path | None, data: list[str]) -> dict[str, Any]:
+    """--answers-file, then --data over it: the answers as the user gave them."""
+    from dockwright import answers
+
+    given: dict[str, Any] = {}
+    if answers_file is not None:
+        given.update(answers.read_answers_file(answers_file))
+    given.update(answers.parse_data(data))
+    return given
+
+
+def _validated(given: Mapping[str, Any], *, adopting: bool = False) -> dict[str, Any]:
+    """The user's answers checked against copier.yml's questions, for every command before
+    its work starts (adopting: an adopted project's questions too)."""
     from dockwright import answers, versions
 
     questions = answers.load_questions(versions.template_dir())
-    given: dict[str, Any] = {}
-    if args.answers_file is not None:
-        given.update(answers.read_answers_file(args.answers_file))
-    given.update(answers.parse_data(args.data))
-    return answers.check(given, questions, adopting=adopting)
+    return answers.validate(given, questions, adopting=adopting)
 
 
 def _refuse_without_terminal(what: str, alternative: str) -> None:
@@ -226,10 +175,47 @@ def _refuse_without_terminal(what: str, alternative: str) -> None:
         )
 
 
-def _run(args: argparse.Namespace) -> int:
+# The options; --data and --answers-file mean the same in every command that takes them.
+
+
+def _directory_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help="default: ."
+    )
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set one answer (repeatable; over the answers file), e.g. package_manager=uv",
+    )
+
+
+def _answers_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--answers-file",
+        type=Path,
+        metavar="FILE",
+        help="YAML answers (no prompt; unanswered questions take their defaults)",
+    )
+
+
+def _create_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dest", type=Path, metavar="DEST", help="directory to create")
+    _answers_file_option(parser)
+    _data_option(parser)
+    parser.add_argument("--force", action="store_true", help="write into a non-empty DEST")
+    # `new-project DEST --version` is `new-project create DEST --version`: it still answers.
+    parser.add_argument("--version", action="version", version=_version())
+
+
+def _create(args: argparse.Namespace) -> int:
     from dockwright import generate
 
-    checked = _given_answers(args)
+    checked = _validated(_given_answers(args.answers_file, args.data))
     interactive = args.answers_file is None
     if interactive:
         _refuse_without_terminal("ask the questions", "--answers-file FILE")
@@ -238,13 +224,24 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _update_arguments(parser: argparse.ArgumentParser) -> None:
+    _directory_argument(parser)
+    _data_option(parser)
+    parser.add_argument(
+        "--pretend", action="store_true", help="show what would change; write nothing"
+    )
+
+
 def _update(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from dockwright import answers, update
+    from dockwright import update
     from dockwright.console import error, say
 
-    outcome = update.update(args.dir, answers.parse_data(args.data), pretend=args.pretend)
+    given = _given_answers(None, args.data)
+    project = update.examine(args.dir)  # an adopted project answers more questions
+    checked = _validated(given, adopting=project.adopted)
+    outcome = update.update(project, checked, pretend=args.pretend)
     would = "would be " if args.pretend else ""
     versions_moved = (
         f"{outcome.old} → {outcome.new}" if outcome.old != outcome.new else f"at {outcome.new}"
@@ -281,6 +278,14 @@ def _update(args: argparse.Namespace) -> int:
     return 0
 
 
+def _adopt_arguments(parser: argparse.ArgumentParser) -> None:
+    _directory_argument(parser)
+    _answers_file_option(parser)
+    _data_option(parser)
+    parser.add_argument("--yes", action="store_true", help="take the detected answers (no prompt)")
+    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+
+
 def _adopt(args: argparse.Namespace) -> int:
     from rich.panel import Panel
     from rich.table import Table
@@ -288,7 +293,7 @@ def _adopt(args: argparse.Namespace) -> int:
     from dockwright import adopt
     from dockwright.console import say
 
-    checked = _given_answers(args, adopting=True)
+    checked = _validated(_given_answers(args.answers_file, args.data), adopting=True)
     guess = adopt.guess_answers(args.dir)
 
     table = Table(title=f"Detected in {args.dir}", title_justify="left")
@@ -318,6 +323,19 @@ def _adopt(args: argparse.Namespace) -> int:
     )
     say(Panel("\n".join(steps), title="Next steps", expand=False))
     return 0
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    from dockwright import check
+
+    _directory_argument(parser)
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--fail-on",
+        choices=(*reversed(check.SEVERITIES), "never"),
+        default="warning",
+        help="the lowest severity that fails the check (default: warning)",
+    )
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -389,6 +407,49 @@ def _next_steps(dest: Path, created: Any) -> None:
     say(f"Created {dest} ({summary}){overwrote}")
     say(f"Image {made['image']}, Python package {made['package']}")
     say(Panel("\n".join(steps), title="Next steps", expand=False))
+
+
+COMMANDS = {
+    "create": Command(
+        summary="make a new project in DEST (the default: `new-project DEST`)",
+        description="Scaffold a Dockerized Python project (Flask web app or ML batch job) in "
+        "DEST. Without --answers-file the questions are asked interactively.",
+        exit_codes="Exit 0: created; 2: invalid input (an answer, the answers file, DEST, no "
+        "terminal for the questions); 130: interrupted; 1: anything else. Unless it exits 0, "
+        "nothing is written.",
+        arguments=_create_arguments,
+        run=_create,
+    ),
+    "update": Command(
+        summary="bring a project to this version of the template, your edits kept",
+        description="Bring a dockwright project to this dockwright's template version, "
+        "merging three ways so your own edits stay. Needs a clean git work tree.",
+        exit_codes="Exit 0: updated (review with `git diff`, then commit); 1: conflicts to "
+        "resolve; 2: refused, nothing changed; 130: interrupted, the update undone.",
+        arguments=_update_arguments,
+        run=_update,
+    ),
+    "adopt": Command(
+        summary="add the Docker layer to a project made without dockwright",
+        description="Add dockwright's Docker layer (Dockerfiles, compose files, .dockerignore, "
+        "scripts/, answers file) to an existing Python project. Your code and dependency "
+        "files are never touched. The detected answers are shown and asked for "
+        "confirmation; --yes or --answers-file takes them as they are.",
+        exit_codes="Exit 0: adopted; 2: invalid input, or files that exist (without --force); "
+        "130: interrupted; 1: anything else. Unless it exits 0, nothing is written.",
+        arguments=_adopt_arguments,
+        run=_adopt,
+    ),
+    "check": Command(
+        summary="audit any Docker setup",
+        description="Audit a Docker setup for a Python project, dockwright's or anyone's: "
+        "hadolint's findings plus dockwright's rules (DW101-DW110).",
+        exit_codes="Exit 0: nothing at or above --fail-on; 1: findings at or above it; "
+        "2: invalid input; 130: interrupted.",
+        arguments=_check_arguments,
+        run=_check,
+    ),
+}
 
 
 if __name__ == "__main__":

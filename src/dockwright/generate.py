@@ -1,7 +1,9 @@
-"""Thin calls into copier, and the guarantee that a failed run leaves nothing behind.
+"""Creating a project, and the guarantee that a failed run leaves nothing behind.
 
-The project is rendered into a staging directory beside the destination and moved into
-place only when everything succeeded; any error or Ctrl-C removes the staging directory.
+The project is rendered (copier_boundary.copy) into a staging directory beside the
+destination and moved into place only when everything succeeded; any error or Ctrl-C
+removes the staging directory. install() and sync_env() put files in place for adopt and
+update too.
 """
 
 from __future__ import annotations
@@ -17,14 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import copier
-import yaml
-from copier.errors import CopierAnswersInterrupt, CopierError, InvalidTypeError
-
-from dockwright import files, interrupts, versions
-from dockwright.errors import AbortedError, DockwrightError, UsageError
-
-ANSWERS_FILE = ".copier-answers.yml"
+from dockwright import copier_boundary, files, interrupts, versions
+from dockwright.errors import UsageError
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
@@ -93,58 +89,15 @@ def create(
     try:
         project = staging / "project"
         defaults = {"project_name": default_project_name(dest)}
-        render(project, answers, interactive=interactive, user_defaults=defaults)
+        recorded = copier_boundary.copy(
+            project, answers, interactive=interactive, user_defaults=defaults
+        )
         sync_env(project)
-        recorded = read_yaml_mapping(project / ANSWERS_FILE)
         with interrupts.committing(f"created {dest}"):
             overwritten = _move_into_place(project, dest, force=force)
-        return Created({k: v for k, v in recorded.items() if not k.startswith("_")}, overwritten)
+        return Created(recorded.answers, overwritten)
     finally:
         interrupts.run_ignoring(lambda: shutil.rmtree(staging, ignore_errors=True))
-
-
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """A YAML file copier wrote (the answers file), as a mapping."""
-    data = yaml.safe_load(files.read_text(path))
-    if not isinstance(data, dict):
-        raise DockwrightError(f"{path} is not a mapping")
-    return data
-
-
-def render(
-    project: Path,
-    answers: Mapping[str, Any],
-    *,
-    interactive: bool,
-    user_defaults: Mapping[str, Any],
-) -> None:
-    """copier renders the installed template into project; its errors become ours."""
-    try:
-        with versions.template_source() as source:
-            copier.run_copy(
-                source.url,
-                project,
-                vcs_ref=source.tag,
-                data=dict(answers),
-                user_defaults=dict(user_defaults),
-                defaults=not interactive,
-                quiet=True,
-                cleanup_on_error=False,
-            )
-    except CopierAnswersInterrupt:
-        raise AbortedError() from None
-    except InvalidTypeError as error:
-        raise UsageError(str(error) or "an answer has the wrong type") from None
-    except ValueError as error:  # copier's choice and validator errors
-        raise UsageError(strip_prefix(str(error))) from None
-    except CopierError as error:
-        raise DockwrightError(str(error)) from None
-
-
-def strip_prefix(message: str) -> str:
-    """copier says "Validation error for question 'x': ..."; we say "x: ..."."""
-    match = re.match(r"(?:Validation error for question|Invalid choice for) '(\w+)': (.*)", message)
-    return f"{match[1]}: {match[2]}" if match else message
 
 
 def sync_env(project: Path) -> list[str]:

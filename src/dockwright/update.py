@@ -15,14 +15,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import copier
-import yaml
-from copier.errors import CopierError
-
-from dockwright import answers, files, generate, interrupts, lock, versions
-from dockwright.errors import AbortedError, DockwrightError, UsageError
+from dockwright import answers, copier_boundary, generate, interrupts, lock, versions
+from dockwright.copier_boundary import ANSWERS_FILE
+from dockwright.errors import DockwrightError, UsageError
 
 _STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "?": "added"}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project dockwright made (or adopted), as update found it."""
+
+    directory: Path  # its real path: copier and git work on it
+    top: Path  # the top of its git work tree
+    answers: dict[str, Any]  # the answers it records, checked
+    version: str  # the template version it was made with (its _commit)
+
+    @property
+    def adopted(self) -> bool:
+        """An adopted project answers more questions (where its pieces are)."""
+        return bool(self.answers.get("adopted"))
 
 
 @dataclass
@@ -33,35 +45,64 @@ class Outcome:
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (path, how marked)
 
 
-def update(directory: Path, given: Mapping[str, Any], *, pretend: bool = False) -> Outcome:
-    """Update directory to the installed template; `given` are the answers to change
-    (--data), checked here against the questions (an adopted project has more)."""
+def examine(directory: Path) -> Project:
+    """The project in directory, or a UsageError saying why update cannot work on it. (The
+    refusals that need the project's lock come in update.)"""
     top = _git_top(directory)
     # copier and git work on the real path: a project reached through a symlink is the same.
     directory = directory.resolve()
-    recorded = read_recorded_answers(directory)
+    answers_file = directory / ANSWERS_FILE
+    if not os.path.lexists(answers_file):
+        raise UsageError(
+            f"{directory} has no {ANSWERS_FILE}: it was not made by dockwright "
+            "(`new-project adopt` adds dockwright to an existing project)"
+        )
+    if answers_file.is_symlink():
+        raise UsageError(
+            f"{answers_file} is a symlink (to {os.readlink(answers_file)}); update rewrites "
+            "it, which would replace the link: put the file itself there"
+        )
+    recorded = copier_boundary.read_answers(directory)
+    if recorded.src_path != versions.TEMPLATE_URL:
+        raise UsageError(
+            f"{answers_file} names the template {recorded.src_path!r}, "
+            f"not dockwright's ({versions.TEMPLATE_URL})"
+        )
+    if not isinstance(recorded.commit, str):
+        raise UsageError(f"{answers_file} records no template version (_commit)")
+    try:
+        versions.tag_version(recorded.commit)
+    except DockwrightError as error:
+        raise UsageError(f"{answers_file}: {error}") from None
+    project = Project(directory, top, recorded.answers, recorded.commit)
     questions = answers.load_questions(versions.template_dir())
-    adopted = bool(recorded.get("adopted"))
-    _check_recorded(directory / generate.ANSWERS_FILE, recorded, questions, adopted=adopted)
-    data = {**_kept_database(recorded), **answers.check(given, questions, adopting=adopted)}
+    _check_recorded(answers_file, project.answers, questions, adopted=project.adopted)
+    return project
+
+
+def update(project: Project, given: Mapping[str, Any], *, pretend: bool = False) -> Outcome:
+    """Update the project to the installed template; `given` are the answers to change
+    (--data), validated for the project (answers.validate, adopting=project.adopted)."""
+    directory = project.directory
+    data = {**_kept_database(project.answers), **given}
     with lock.held(directory):
-        _refuse_dirty(directory, top)
+        _refuse_dirty(directory, project.top)
         with versions.template_source() as source:
-            old = recorded["_commit"]
+            old = project.version
             if versions.tag_version(old) > source.version:
                 raise UsageError(
                     f"{directory} was made with template {old}, newer than this dockwright's "
                     f"{source.tag}: upgrade dockwright (pip install -U dockwright)"
                 )
-            _refuse_unknown_version(directory / generate.ANSWERS_FILE, old, source)
+            _refuse_unknown_version(directory / ANSWERS_FILE, old, source)
             if old == source.tag and not data:
                 # The same template and the same answers render the same files.
                 return Outcome(old=old, new=source.tag)
             if pretend:
                 with tempfile.TemporaryDirectory(prefix="dockwright-pretend-") as scratch:
                     clone = Path(scratch) / "repo"
-                    _git(top, "clone", "--quiet", "--shared", str(top), str(clone))
-                    copy = clone / directory.relative_to(top)
+                    _git(project.top, "clone", "--quiet", "--shared", str(project.top), str(clone))
+                    copy = clone / directory.relative_to(project.top)
                     return _apply(copy, data, source, old)
             try:
                 outcome = _apply(directory, data, source, old)
@@ -76,39 +117,6 @@ def update(directory: Path, given: Mapping[str, Any], *, pretend: bool = False) 
     return outcome
 
 
-def read_recorded_answers(directory: Path) -> dict[str, Any]:
-    """The answers file of a project dockwright made (or adopted), checked."""
-    answers_file = directory / generate.ANSWERS_FILE
-    if not os.path.lexists(answers_file):
-        raise UsageError(
-            f"{directory} has no {generate.ANSWERS_FILE}: it was not made by dockwright "
-            "(`new-project adopt` adds dockwright to an existing project)"
-        )
-    if answers_file.is_symlink():
-        raise UsageError(
-            f"{answers_file} is a symlink (to {os.readlink(answers_file)}); update rewrites "
-            "it, which would replace the link: put the file itself there"
-        )
-    try:
-        recorded = yaml.safe_load(files.read_text(answers_file))
-    except yaml.YAMLError:
-        raise UsageError(f"{answers_file} is not valid YAML") from None
-    if not isinstance(recorded, dict):
-        raise UsageError(f"{answers_file} is not a mapping of answers")
-    if recorded.get("_src_path") != versions.TEMPLATE_URL:
-        raise UsageError(
-            f"{answers_file} names the template {recorded.get('_src_path')!r}, "
-            f"not dockwright's ({versions.TEMPLATE_URL})"
-        )
-    if not isinstance(recorded.get("_commit"), str):
-        raise UsageError(f"{answers_file} records no template version (_commit)")
-    try:
-        versions.tag_version(recorded["_commit"])
-    except DockwrightError as error:
-        raise UsageError(f"{answers_file}: {error}") from None
-    return recorded
-
-
 def _check_recorded(
     answers_file: Path,
     recorded: Mapping[str, Any],
@@ -119,7 +127,7 @@ def _check_recorded(
     """The recorded answers have the types their questions want: copier re-reads them."""
     mine = {k: v for k, v in recorded.items() if k in questions and k != "adopted"}
     try:
-        checked = answers.check(mine, questions, adopting=adopted)
+        checked = answers.validate(mine, questions, adopting=adopted)
     except UsageError as error:
         raise UsageError(f"{answers_file}: {error}") from None
     for key, value in checked.items():
@@ -148,23 +156,7 @@ def _kept_database(recorded: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _apply(project: Path, data: Mapping[str, Any], source: versions.Source, old: str) -> Outcome:
-    try:
-        copier.run_update(
-            str(project),
-            data=dict(data),
-            vcs_ref=source.tag,
-            defaults=True,
-            overwrite=True,
-            skip_answered=True,
-            quiet=True,
-            conflict="inline",
-        )
-    except KeyboardInterrupt:
-        raise AbortedError("interrupted; the update was undone") from None
-    except ValueError as error:  # copier's choice and validator errors
-        raise UsageError(generate.strip_prefix(str(error))) from None
-    except CopierError as error:
-        raise DockwrightError(f"update failed: {error}") from None
+    copier_boundary.update(project, data, tag=source.tag)
     outcome = Outcome(old=old, new=source.tag)
     unmerged = set(_git(project, "diff", "--name-only", "--diff-filter=U", "--relative"))
     top = Path(_git(project, "rev-parse", "--show-toplevel")[0])

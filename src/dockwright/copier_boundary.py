@@ -1,0 +1,130 @@
+"""Where dockwright meets copier: answers in, errors out, Ctrl-C.
+
+Every call into copier (a copy, an update) and every read of what copier writes (a project's
+.copier-answers.yml) is here, and nothing else imports copier. The commands see dockwright's
+errors only, so a copier release that changes an exception or a message is met in this one
+file. It is a module of its own, not part of generate: generate puts rendered files in
+place, which has nothing to do with copier's errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import copier
+import yaml
+from copier.errors import CopierError, InvalidTypeError
+
+from dockwright import files, versions
+from dockwright.errors import AbortedError, DockwrightError, UsageError
+
+# Where copier records a project's answers (template/copier.yml's _answers_file).
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A project's .copier-answers.yml."""
+
+    answers: dict[str, Any]  # the questions' answers; copier's own keys ("_...") left out
+    src_path: object  # _src_path: the template's address (None when missing)
+    commit: object  # _commit: the template's version, a tag (None when missing)
+
+
+def read_answers(project: Path) -> Recorded:
+    """The answers copier recorded in project, read bounded (files.read_text)."""
+    path = project / ANSWERS_FILE
+    try:
+        data = yaml.safe_load(files.read_text(path))
+    except yaml.YAMLError:
+        raise UsageError(f"{path} is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} is not a mapping of answers")
+    return Recorded(
+        answers={key: value for key, value in data.items() if not str(key).startswith("_")},
+        src_path=data.get("_src_path"),
+        commit=data.get("_commit"),
+    )
+
+
+def copy(
+    project: Path,
+    answers: Mapping[str, Any],
+    *,
+    interactive: bool,
+    user_defaults: Mapping[str, Any],
+) -> Recorded:
+    """Render the installed template into project (a new directory) with these answers,
+    asking the others when interactive; return what copier recorded."""
+    with guard(), versions.template_source() as source:
+        copier.run_copy(
+            source.url,
+            project,
+            vcs_ref=source.tag,
+            data=dict(answers),
+            user_defaults=dict(user_defaults),
+            defaults=not interactive,
+            quiet=True,
+            cleanup_on_error=False,
+        )
+    return read_answers(project)
+
+
+def update(project: Path, data: Mapping[str, Any], *, tag: str) -> None:
+    """copier's three-way update of project to the template at tag, with these answers
+    changed; a conflict is marked inline. The caller undoes a failed or interrupted update
+    (it works in a clean git work tree), which is what the errors say."""
+    with guard(interrupted="interrupted; the update was undone", failed="update failed: "):
+        copier.run_update(
+            str(project),
+            data=dict(data),
+            vcs_ref=tag,
+            defaults=True,
+            overwrite=True,
+            skip_answered=True,
+            quiet=True,
+            conflict="inline",
+        )
+
+
+@contextmanager
+def guard(*, interrupted: str | None = None, failed: str = "") -> Iterator[None]:
+    """Run a call into copier: a Ctrl-C, and copier's errors, leave it as dockwright's
+    errors (see our_error); anything else is a bug and goes on as it is."""
+    try:
+        yield
+    except (KeyboardInterrupt, CopierError, ValueError) as error:
+        raise our_error(error, interrupted=interrupted, failed=failed) from None
+
+
+def our_error(
+    error: BaseException, *, interrupted: str | None = None, failed: str = ""
+) -> DockwrightError:
+    """copier's error as ours, by its type. A Ctrl-C (copier's CopierAnswersInterrupt is a
+    KeyboardInterrupt) is an AbortedError, saying `interrupted` if given; an answer copier
+    refuses is a UsageError naming the question; any other failure of copier's is a
+    DockwrightError, its message after `failed`."""
+    if isinstance(error, KeyboardInterrupt):
+        return AbortedError() if interrupted is None else AbortedError(interrupted)
+    if isinstance(error, InvalidTypeError):
+        return UsageError(str(error) or "an answer has the wrong type")
+    if isinstance(error, ValueError):
+        return UsageError(_question_first(str(error)))
+    return DockwrightError(f"{failed}{error}")
+
+
+# copier raises a plain ValueError for an answer a choice or validator refuses, and names
+# the question only in its message (copier/_user_data.py: Question._parse_answer and
+# validate_answer; the error has no attribute for it), so the name is read from there.
+_REFUSED = re.compile(r"(?:Validation error for question|Invalid choice for) '(\w+)': (.*)")
+
+
+def _question_first(message: str) -> str:
+    """copier says "Validation error for question 'x': ..."; we say "x: ..."."""
+    match = _REFUSED.match(message)
+    return f"{match[1]}: {match[2]}" if match else message

@@ -1,0 +1,161 @@
+"""The one boundary with copier: its errors become dockwright's by their type, with the
+question's name where copier refused an answer; anything else passes through untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from copier._jinja_ext import SandboxedEnvironment
+from copier._user_data import AnswersMap, Question
+from copier.errors import (
+    CopierAnswersInterrupt,
+    CopierError,
+    InvalidTypeError,
+    UserMessageError,
+)
+
+from dockwright import copier_boundary
+from dockwright.copier_boundary import guard, our_error
+from dockwright.errors import AbortedError, DockwrightError, UsageError
+
+
+def refusal(name: str, answer: object, **question: object) -> Exception:
+    """The error copier's own Question raises for an answer it refuses."""
+    asked = Question(
+        var_name=name,
+        answers=AnswersMap(),
+        context={},
+        jinja_env=SandboxedEnvironment(),
+        type="str",
+        **question,
+    )
+    try:
+        asked.validate_answer(asked.parse_answer(answer))
+    except Exception as error:
+        return error
+    raise AssertionError(f"copier took {answer!r} for {name}")
+
+
+@pytest.mark.parametrize(
+    ("error", "ours", "message"),
+    [
+        (
+            CopierAnswersInterrupt(answers=None, last_question=None, template=None),
+            AbortedError,
+            "interrupted; nothing was written",
+        ),
+        (KeyboardInterrupt(), AbortedError, "interrupted; nothing was written"),
+        (InvalidTypeError(), UsageError, "an answer has the wrong type"),
+        (
+            InvalidTypeError('Unsupported type "int8" in question "size"'),
+            UsageError,
+            'Unsupported type "int8" in question "size"',
+        ),
+        (
+            ValueError("Validation error for question 'project_name': must be short"),
+            UsageError,
+            "project_name: must be short",
+        ),
+        (
+            ValueError("Invalid choice for 'app_kind': 'django' is not in ['flask']"),
+            UsageError,
+            "app_kind: 'django' is not in ['flask']",
+        ),
+        (ValueError('Question "x" is required'), UsageError, 'Question "x" is required'),
+        (UserMessageError("'name' is undefined"), DockwrightError, "'name' is undefined"),
+        (CopierError("the template is broken"), DockwrightError, "the template is broken"),
+    ],
+    ids=[
+        "answers-interrupt",
+        "keyboard-interrupt",
+        "invalid-type-bare",
+        "invalid-type",
+        "validator",
+        "choice",
+        "other-value-error",
+        "user-message",
+        "copier-error",
+    ],
+)
+def test_each_copier_error_type_becomes_ours(
+    error: BaseException, ours: type[DockwrightError], message: str
+) -> None:
+    mapped = our_error(error)
+    assert type(mapped) is ours
+    assert str(mapped) == message
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "question", "message"),
+    [
+        (
+            "app_kind",
+            "django",
+            {"choices": {"Flask": "flask", "Job": "ml-job"}},
+            "app_kind: 'django' is not in ['flask', 'ml-job']",
+        ),
+        (
+            "base_image",
+            "alpine",
+            {"choices": {"slim": "slim", "alpine": {"value": "alpine", "validator": "not here"}}},
+            "base_image: not here",
+        ),
+        (
+            "project_name",
+            "far too long",
+            {"validator": "{% if project_name|length > 3 %}at most 3{% endif %}"},
+            "project_name: at most 3",
+        ),
+    ],
+    ids=["choice", "disabled-choice", "validator"],
+)
+def test_the_answers_copier_really_refuses_name_their_question(
+    name: str, answer: str, question: dict[str, object], message: str
+) -> None:
+    """The errors the installed copier raises, not copies of them: a copier release that
+    words them otherwise fails here."""
+    mapped = our_error(refusal(name, answer, **question))
+    assert type(mapped) is UsageError
+    assert str(mapped) == message
+
+
+def test_the_caller_words_an_interrupt_and_a_failure() -> None:
+    interrupted = our_error(KeyboardInterrupt(), interrupted="interrupted; the update was undone")
+    assert str(interrupted) == "interrupted; the update was undone"
+    assert type(interrupted) is AbortedError
+    failed = our_error(CopierError("no such tag"), failed="update failed: ")
+    assert str(failed) == "update failed: no such tag"
+
+
+def test_the_guard_raises_ours_without_copier_s_traceback() -> None:
+    with pytest.raises(UsageError, match=r"^app_kind: no$") as caught, guard():
+        raise ValueError("Invalid choice for 'app_kind': no")
+    assert caught.value.__suppress_context__
+
+
+def test_the_guard_lets_a_bug_through_as_it_is() -> None:
+    with pytest.raises(RuntimeError, match="ours"), guard():
+        raise RuntimeError("ours")
+
+
+def test_the_answers_file_is_read_in_one_place(tmp_path: Path) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(
+        "_commit: v0.3.0\n_src_path: https://example.org/t.git\napp_kind: flask\n"
+    )
+    recorded = copier_boundary.read_answers(tmp_path)
+    assert recorded.answers == {"app_kind": "flask"}
+    assert recorded.commit == "v0.3.0"
+    assert recorded.src_path == "https://example.org/t.git"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("app_kind: [flask\n", "is not valid YAML"), ("- a list\n", "is not a mapping of answers")],
+)
+def test_an_answers_file_of_the_wrong_shape_is_a_usage_error(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(text)
+    with pytest.raises(UsageError, match=says):
+        copier_boundary.read_answers(tmp_path)
