@@ -38,7 +38,7 @@ STACKS = [
     if not stacks.refusal({"package_manager": manager, "base_image": base, **app})
 ]
 PYTHON_VERSIONS = list(stacks.python_versions())
-DEFAULT_PYTHON = _COPIER_YML["python_version"]["default"]
+DEFAULT_PYTHON = stacks.default_python()
 
 
 def python_offered(stack: dict[str, str], version: str) -> bool:
@@ -53,6 +53,14 @@ BUILDABLE = [s for s in STACKS if s["base_image"] == "slim" and s["package_manag
 def stack_id(answers: dict[str, str]) -> str:
     order = ("package_manager", "base_image", "app_kind", "database", "python_version")
     return "-".join(answers[k] for k in order if answers.get(k, "none") != "none")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Docker tests run one after another, on one worker: they share the engine, its
+    build cache and two cores, and a second build at once would only slow both."""
+    for item in items:
+        if item.get_closest_marker("docker"):
+            item.add_marker(pytest.mark.xdist_group("docker"))
 
 
 @pytest.fixture(autouse=True)

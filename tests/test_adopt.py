@@ -37,7 +37,7 @@ EXPECTED = {
         "wsgi_app": "webshop:create_app()",
         "source_paths": "src/",
         "python_path": "src",
-        "python_version": "3.14",  # requires-python >=3.11: the newest it allows
+        "python_version": "3.14",  # requires-python >=3.11: the default, which it allows
         "project_name": "poetry-flask",
     },
     "uv-flask": {
@@ -232,3 +232,29 @@ def test_an_interrupted_adopt_leaves_the_project_as_it_was(
     assert sorted(p.name for p in repo.iterdir()) == sorted(
         {p.split("/")[0] for p in before} | {".git"}
     )
+
+
+@pytest.mark.parametrize(
+    ("manager", "requires", "expected"),
+    [
+        ("uv", ">=3.11", "3.14"),  # the default, which it allows
+        ("uv", ">=3.15", "3.15"),  # the newest it allows
+        ("uv", "<3.13", "3.12"),
+        ("pip", ">=3.15", "3.14"),  # 3.15 is refused for pip's ML job: the nearest offered
+    ],
+)
+def test_python_from_requires_python_is_one_the_stack_offers(
+    tmp_path: Path, manager: str, requires: str, expected: str
+) -> None:
+    """An ML job (train.py) whose pyproject.toml says requires-python; uv.lock or
+    requirements.txt makes it a uv or a pip project."""
+    (tmp_path / "pyproject.toml").write_text(
+        f'[project]\nname = "demo"\nversion = "1"\nrequires-python = "{requires}"\n'
+    )
+    (tmp_path / "train.py").write_text("print('training')\n")
+    lock = {"uv": "uv.lock", "pip": "requirements.txt"}[manager]
+    (tmp_path / lock).write_text("scikit-learn==1.7.2\n" if manager == "pip" else "version = 1\n")
+
+    guess = detect(tmp_path)
+    assert (guess.answers["package_manager"], guess.answers["app_kind"]) == (manager, "ml-job")
+    assert guess.answers["python_version"] == expected

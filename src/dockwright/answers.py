@@ -52,15 +52,9 @@ def load_questions(template: Path) -> dict[str, Question]:
 
 def _render(template: Path, text: str) -> str:
     """Text of copier.yml written as Jinja, rendered with the template's includes."""
-    import jinja2
-    from jinja2_ansible_filters import AnsibleCoreFiltersExtension  # type: ignore[import-untyped]
+    from dockwright import generate
 
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template),
-        extensions=[AnsibleCoreFiltersExtension],
-        autoescape=False,
-    )
-    return environment.from_string(text).render()
+    return str(generate.template_environment(template).from_string(text).render())
 
 
 def read_answers_file(path: Path) -> dict[str, Any]:

@@ -639,9 +639,14 @@ def _python_version(
     elif pipfile.python_version is not None:
         found = (pipfile.python_version, "Pipfile [requires]")
     elif requires is not None:
-        # The newest it allows, as docker init offers the newest Python.
-        if allowed := [v for v in pyproject.allows if v in offered]:
-            found = (allowed[-1], f"requires-python {requires}")
+        # The template's default when it allows it, else the newest it allows (as docker
+        # init offers the newest Python): an existing project's dependencies may not have
+        # wheels for a Python newer than the default yet.
+        # A version it allows but the stack refuses goes to the nearest offered, below.
+        allowed = [v for v in pyproject.allows if v in offered] or list(pyproject.allows[-1:])
+        if allowed:
+            default = stacks.default_python()
+            found = (default if default in allowed else allowed[-1], f"requires-python {requires}")
     elif env := _environment_file(project):
         versions = (
             m[1]

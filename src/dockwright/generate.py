@@ -48,18 +48,23 @@ def default_project_name(dest: Path) -> str:
     return name or "app"
 
 
-def template_module(name: str) -> Any:
-    """A Jinja file of the installed template (e.g. includes/stacks.jinja) as a module: its
-    top-level `set`s and macros as attributes, rendered with copier's filters."""
+def template_environment(template: Path | None = None) -> Any:
+    """Jinja as copier sets it up for a template (the installed one by default): its files
+    loadable by name (`{% from 'includes/stacks.jinja' import ... %}`), copier's filters."""
     import jinja2
     from jinja2_ansible_filters import AnsibleCoreFiltersExtension  # type: ignore[import-untyped]
 
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(versions.template_dir()),
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template or versions.template_dir()),
         extensions=[AnsibleCoreFiltersExtension],
         autoescape=False,
     )
-    return environment.get_template(name).make_module({})
+
+
+def template_module(name: str) -> Any:
+    """A Jinja file of the installed template (e.g. includes/stacks.jinja) as a module: its
+    top-level `set`s and macros as attributes."""
+    return template_environment().get_template(name).make_module({})
 
 
 def names(project_name: str) -> dict[str, str]:

@@ -27,6 +27,16 @@ def python_versions() -> tuple[str, ...]:
     return tuple(tables().python_versions)
 
 
+def default_python() -> str:
+    """The Python version the wizard proposes (copier.yml's python_version default)."""
+    import yaml
+
+    from dockwright import versions
+
+    spec = yaml.safe_load((versions.template_dir() / "copier.yml").read_text(encoding="utf-8"))
+    return str(spec["python_version"]["default"])
+
+
 def managers() -> tuple[str, ...]:
     """The dependency managers, in the wizard's order."""
     return tuple(tables().stacks)
