@@ -34,6 +34,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from dockwright import generate, stacks
 
@@ -44,9 +45,39 @@ import poetry_index
 # conda stacks cannot be built without a conda channel (see the README).
 MANAGERS = [m for m in stacks.managers() if m != "conda"]
 APPS = ("flask", "ml-job")
-# The source file each edit touches, the docker-init shape's command, and a long-running
-# command for the stop measurement (a job runs to completion, so it is given one that waits).
-APP = {
+
+
+class App(TypedDict):
+    """The source file each edit touches, the docker-init shape's command, and a long-running
+    command for the stop measurement (a job runs to completion, so it is given one that waits)."""
+
+    source: str
+    cmd: str
+    running: list[str]
+
+
+class Measurement(TypedDict):
+    cold_build_s: float
+    source_edit_rebuild_s: float
+    dep_add_rebuild_s: float
+    stop_s: float
+    image_bytes: int
+    create_s: NotRequired[float]  # dockwright's image only
+
+
+class Report(TypedDict):
+    date: str
+    machine: str
+    docker: str
+    python: str
+    manager: str
+    app: str
+    base_image_bytes: int
+    installed_deps_bytes: int
+    results: dict[str, Measurement]
+
+
+APP: dict[str, App] = {
     "flask": {
         "source": "bench/views.py",
         "cmd": '["gunicorn", "--bind", "0.0.0.0:8000", "bench:create_app()"]',
@@ -213,7 +244,7 @@ def create_time(answers: dict[str, str], repeat: int) -> float:
 
 def measure(
     project: Path, dockerfile: str, tag: str, manager: str, app: str, repeat: int, init: bool
-) -> dict:
+) -> Measurement:
     sh("docker", "builder", "prune", "--all", "--force")  # no layers, no cache mounts
     cold = build(project, dockerfile, tag)
     size = image_size(tag)
@@ -305,7 +336,7 @@ def main() -> int:
         installed = deps_size("bench-dockwright")
     sh("docker", "image", "rm", "--force", "bench-dockwright", "bench-init")
 
-    report = {
+    report: Report = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "docker": sh("docker", "version", "--format", "{{.Server.Version}}").strip(),
@@ -323,7 +354,7 @@ def main() -> int:
     return 0
 
 
-def print_table(report: dict) -> None:
+def print_table(report: Report) -> None:
     mb, deps = 1e6, report["installed_deps_bytes"]
     print(
         f"{report['date']}, {report['machine']}, Docker {report['docker']}, "

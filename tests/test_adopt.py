@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-import dockwright.adopt
 import repos
 from conftest import docker_compose_cli, run, tool
 from dockwright.cli import main
 from dockwright.detect import detect
 
-EXPECTED = {
+EXPECTED: dict[str, dict[str, str | bool]] = {
     "pip-flask": {
         "package_manager": "pip",
         "requirements_prod": "requirements.txt",
@@ -224,7 +223,7 @@ def test_an_interrupted_adopt_leaves_the_project_as_it_was(
             raise KeyboardInterrupt
         copy(source, target)
 
-    monkeypatch.setattr(dockwright.adopt.shutil, "copy2", interrupted)
+    monkeypatch.setattr(shutil, "copy2", interrupted)  # dockwright copies with it
 
     assert main(["adopt", str(repo), "--yes"]) == 130
     assert len(copies) == 10

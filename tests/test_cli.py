@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import copier
 import pytest
 import yaml
 
 import dockwright.cli
-import dockwright.copier_boundary
 import dockwright.generate
 from dockwright.cli import main
 
@@ -218,14 +219,14 @@ def test_interrupt_in_the_middle_of_rendering_leaves_nothing(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C after copier has written part of the project: no DEST, no staging left over."""
-    real_copy = dockwright.copier_boundary.copier.run_copy
+    real_copy = copier.run_copy  # dockwright.copier_boundary calls it
 
-    def copy_then_interrupt(src: str, dst: Path, **kwargs: object) -> None:
+    def copy_then_interrupt(src: str, dst: Path, **kwargs: Any) -> None:
         real_copy(src, dst, **kwargs)
         assert (Path(dst) / "Dockerfile").is_file()  # the render really was under way
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dockwright.copier_boundary.copier, "run_copy", copy_then_interrupt)
+    monkeypatch.setattr(copier, "run_copy", copy_then_interrupt)
     before = snapshot(workdir)
 
     code = main([str(workdir / "demo"), "--answers-file", str(workdir / "answers.yml")])

@@ -4,9 +4,11 @@ question's name where copier refused an answer; anything else passes through unt
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 from copier._jinja_ext import SandboxedEnvironment
+from copier._template import Template
 from copier._user_data import AnswersMap, Question
 from copier.errors import (
     CopierAnswersInterrupt,
@@ -20,16 +22,27 @@ from dockwright.copier_boundary import guard, our_error
 from dockwright.errors import AbortedError, DockwrightError, UsageError
 
 
-def refusal(name: str, answer: object, **question: object) -> Exception:
-    """The error copier's own Question raises for an answer it refuses."""
-    asked = Question(
+class QuestionFields(TypedDict, total=False):
+    """The fields of a copier question these tests set."""
+
+    choices: dict[str, object]
+    validator: str
+
+
+def copier_question(name: str, **fields: Unpack[QuestionFields]) -> Question:
+    return Question(
         var_name=name,
         answers=AnswersMap(),
         context={},
         jinja_env=SandboxedEnvironment(),
         type="str",
-        **question,
+        **fields,
     )
+
+
+def refusal(name: str, answer: object, **question: Unpack[QuestionFields]) -> Exception:
+    """The error copier's own Question raises for an answer it refuses."""
+    asked = copier_question(name, **question)
     try:
         asked.validate_answer(asked.parse_answer(answer))
     except Exception as error:
@@ -41,7 +54,11 @@ def refusal(name: str, answer: object, **question: object) -> Exception:
     ("error", "ours", "message"),
     [
         (
-            CopierAnswersInterrupt(answers=None, last_question=None, template=None),
+            CopierAnswersInterrupt(
+                answers=AnswersMap(),
+                last_question=copier_question("project_name"),
+                template=Template(url="template"),
+            ),
             AbortedError,
             "interrupted; nothing was written",
         ),
@@ -111,7 +128,7 @@ def test_each_copier_error_type_becomes_ours(
     ids=["choice", "disabled-choice", "validator"],
 )
 def test_the_answers_copier_really_refuses_name_their_question(
-    name: str, answer: str, question: dict[str, object], message: str
+    name: str, answer: str, question: QuestionFields, message: str
 ) -> None:
     """The errors the installed copier raises, not copies of them: a copier release that
     words them otherwise fails here."""

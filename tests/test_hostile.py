@@ -18,13 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import copier
 import pytest
 import yaml
 
 import dockwright.cli
 import dockwright.console
-import dockwright.copier_boundary
-import dockwright.generate
 import dockwright.versions
 import repos
 from dockwright import files, generate, lock
@@ -324,7 +323,7 @@ def test_a_force_copy_cut_short_puts_every_replaced_file_back(
             raise failure
         return copy(source, target)
 
-    monkeypatch.setattr(dockwright.generate.shutil, "copy2", cut_short)
+    monkeypatch.setattr(shutil, "copy2", cut_short)  # dockwright.generate copies with it
 
     code = main([str(dest), "--answers-file", str(answers), "--force"])
 
@@ -767,7 +766,7 @@ def test_a_failed_undo_keeps_the_cause(
             (dest / ".git" / "index.lock").write_text("")
         return real_git(directory, *args)
 
-    monkeypatch.setattr(dockwright.copier_boundary.copier, "run_update", fails)
+    monkeypatch.setattr(copier, "run_update", fails)  # dockwright.copier_boundary calls it
     monkeypatch.setattr(dockwright.update, "_git", git)
 
     assert main(["update", str(dest), "--data", "python_version=3.11"]) == 1

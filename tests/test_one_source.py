@@ -42,8 +42,9 @@ def restated_lists(path: Path, root: Path = ROOT) -> list[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.List | ast.Tuple | ast.Set):
             continue
-        words = {e.value for e in node.elts if isinstance(e, ast.Constant)}
-        words = {w for w in words if isinstance(w, str)}
+        words = {
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        }
         where = (path.relative_to(root).as_posix(), assigned_to.get(id(node), ""))
         if where in NOT_STACK_FACTS:
             continue

@@ -159,7 +159,7 @@ def breakpoint_stops_a_request(user: User) -> None:
         client.wait("response", "configurationDone", client.send("configurationDone"))
         client.wait("response", "attach", attach)
 
-        answer: dict[str, object] = {}
+        answer: dict[str, tuple[int, str]] = {}
         request = threading.Thread(target=lambda: answer.update(got=user.get("/")))
         request.start()
         stopped = client.wait("event", "stopped")
@@ -168,7 +168,7 @@ def breakpoint_stops_a_request(user: User) -> None:
         assert "got" not in answer, "the request answered while stopped at the breakpoint"
         client.send("continue", threadId=stopped["body"]["threadId"])
         request.join(30)
-        status, body = answer["got"]  # type: ignore[misc]
+        status, body = answer["got"]
         assert status == 200
         assert "Hello from dwapp" in body
         client.send("disconnect", terminateDebuggee=False)

@@ -38,7 +38,8 @@ def tag_commit(action: str, tag: str) -> str | None:
         check=True,
         timeout=30,
     ).stdout
-    refs = dict(reversed(line.split("\t")) for line in out.splitlines())
+    # Each line is "<commit>\t<ref>".
+    refs = {ref: commit for commit, ref in (line.split("\t") for line in out.splitlines())}
     return refs.get(f"refs/tags/{tag}^{{}}") or refs.get(f"refs/tags/{tag}")
 
 

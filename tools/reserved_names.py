@@ -57,7 +57,7 @@ def render() -> str:
     for dist in sorted(distributions()):
         for module in IMPORT_NAMES.get(dist, [dist.replace("-", "_").replace(".", "_")]):
             reserved.setdefault(module, f"shadows the {dist} package the images install")
-    for word in sorted(keyword.kwlist + keyword.softkwlist):
+    for word in sorted([*keyword.kwlist, *keyword.softkwlist]):
         if word.islower() and word.isidentifier():
             reserved.setdefault(word, f"is a Python keyword (`import {word}` is a syntax error)")
     for folder in FOLDERS:
