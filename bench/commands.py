@@ -6,9 +6,11 @@
   rounds with `git checkout`), the three-way merge of a real change;
 - update, new version: the project made at v1.0.0 of a template repository, updated to
   v2.0.0 (one line of the Dockerfile changed), through DOCKWRIGHT_TEMPLATE;
-- adopt: `new-project adopt --yes` on a small Flask project with requirements.txt.
+- adopt: `new-project adopt --yes` on a small Flask project with requirements.txt;
+- create against copier: `new-project DEST --answers-file` and a plain `copier copy` of the
+  same installed template with the same answers, in turn, the ratio taken pair by pair.
 
-Target (issue 4): update <= 2.5 s.
+Targets: update <= 2.5 s (issue 4); create <= 1.1x copier copy (issue 12).
 
     python bench/commands.py [--repeat 5] [--json bench/results/DATE-commands.json]
 """
@@ -100,6 +102,35 @@ def measure(repeat: int, round_: Callable[[Path, int], float]) -> dict[str, floa
     }
 
 
+def create_against_copier(repeat: int) -> dict[str, float]:
+    """new-project and `copier copy` of the same template and answers, in turn; the median
+    of the ratios of each pair (pairing keeps the ratio when the machine's speed drifts)."""
+    from dockwright import versions
+
+    copier = str(Path(sys.executable).with_name("copier"))
+    ratios, ours, theirs = [], [], []
+    for i in range(repeat + 1):  # the first pair warms the file cache and is dropped
+        with tempfile.TemporaryDirectory() as scratch:
+            work = Path(scratch)
+            answers = work / "answers.yml"
+            answers.write_text("project_name: app\napp_kind: flask\n")
+            a = timed([NEW_PROJECT, str(work / "a"), "--answers-file", str(answers)], work)
+            options = ["--quiet", "--defaults", "--data-file", str(answers)]
+            template, dest = str(versions.template_dir()), str(work / "b")
+            b = timed([copier, "copy", *options, template, dest], work)
+        if i:
+            ours.append(a)
+            theirs.append(b)
+            ratios.append(a / b)
+    return {
+        "new_project_median_s": round(statistics.median(ours), 3),
+        "copier_copy_median_s": round(statistics.median(theirs), 3),
+        "ratio_median": round(statistics.median(ratios), 3),
+        "ratio_min": round(min(ratios), 3),
+        "ratio_max": round(max(ratios), 3),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -134,6 +165,7 @@ def main() -> int:
         "update v1.0.0 -> v2.0.0": measure(args.repeat, update_version),
         "adopt --yes": measure(args.repeat, adopt_round),
     }
+    against = create_against_copier(args.repeat)
     report = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -141,12 +173,18 @@ def main() -> int:
         "git": subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip(),
         "repeat": args.repeat,
         "results": results,
+        "create against copier copy": against,
     }
     for name, numbers in results.items():
         print(
             f"{name:36} median {numbers['median_s']:.2f} s  "
             f"(min {numbers['min_s']:.2f}, max {numbers['max_s']:.2f})"
         )
+    print(
+        f"{'create / copier copy':36} median {against['ratio_median']:.2f}x  "
+        f"(min {against['ratio_min']:.2f}, max {against['ratio_max']:.2f}; "
+        f"{against['new_project_median_s']:.2f} s against {against['copier_copy_median_s']:.2f} s)"
+    )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0

@@ -5,6 +5,7 @@ every refusal with exit 2 and nothing changed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -15,12 +16,12 @@ import pytest
 import yaml
 from packaging.version import Version
 
-import dockwright.copier_boundary
 import dockwright.update
 import repos
 from conftest import ROOT
 from dockwright import generate, versions
 from dockwright.cli import main
+from dockwright.errors import DockwrightError
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -189,7 +190,7 @@ def test_an_interrupted_update_is_undone(
         (Path(path) / "stray.txt").write_text("half\n")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dockwright.copier_boundary.copier, "run_update", interrupted)
+    monkeypatch.setattr(copier, "run_update", interrupted)  # dockwright.copier_boundary calls it
 
     assert main(["update", str(project), "--data", "python_version=3.11"]) == 130
     assert tree(project) == before
@@ -202,7 +203,7 @@ def test_answers_record_the_public_template_and_a_tag(tmp_path: Path) -> None:
     project = new_project(tmp_path)
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert recorded["_src_path"] == versions.TEMPLATE_URL
-    assert recorded["_commit"] == f"v{versions.__version__}"
+    assert recorded["_commit"] == f"v{dockwright.__version__}"
 
 
 def test_a_released_template_never_changes(tmp_path: Path) -> None:
@@ -210,18 +211,71 @@ def test_a_released_template_never_changes(tmp_path: Path) -> None:
     version is a development one (X.Y.Z.devN) not released yet. A released template that
     changed makes `new-project` refuse to run: the version must move on."""
     tag = versions.installed_release(tmp_path / "t.git", ROOT / "template")
-    assert tag == f"v{versions.__version__}"
+    assert tag == f"v{dockwright.__version__}"
     heads = versions.git("bundle", "list-heads", str(versions.BUNDLE)).split()
-    if not Version(versions.__version__).is_devrelease:
+    if not Version(dockwright.__version__).is_devrelease:
         assert f"refs/tags/{tag}" in heads, "a release: record it with tools/release.py"
     assert "refs/tags/v0.2.0" in heads  # releases are never dropped
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"project_name": "Acme Shop", "package_manager": "uv", "database": "postgres"},
+        {"project_name": "batch", "package_manager": "pipenv", "app_kind": "ml-job"},
+    ],
+    ids=["uv-flask-postgres", "pipenv-ml-job"],
+)
+def test_create_equals_copiers_copy_of_the_release(tmp_path: Path, answers: dict[str, str]) -> None:
+    """new-project copies the installed template's directory and records the release it is:
+    the project equals, byte for byte, copier's own copy of that tag from the template's
+    repository (.env aside: dockwright writes it after copier)."""
+    ours, theirs = tmp_path / "ours", tmp_path / "copier"
+    generate.create(ours, answers, interactive=False)
+    with versions.template_source() as source:
+        copier.run_copy(source.url, theirs, vcs_ref=source.tag, data=answers, defaults=True)
+    names = [n for n in generate.rendered_files(ours) if n != ".env"]
+    assert names == generate.rendered_files(theirs)
+    for name in names:
+        assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
+        assert os.access(ours / name, os.X_OK) == os.access(theirs / name, os.X_OK), name
+
+
+def test_the_tree_id_is_gits(tmp_path: Path) -> None:
+    """The release check computes the template's git tree id without git: the same id."""
+    repo = tmp_path / "t.git"
+    versions.git("init", "--quiet", "--bare", str(repo))
+    assert versions.tree_id(ROOT / "template") == versions.write_tree(repo, ROOT / "template")
+
+
+def test_releases_trees_lists_every_release_of_the_bundle(tmp_path: Path) -> None:
+    repo = tmp_path / "t.git"
+    versions.git("clone", "--quiet", "--bare", str(versions.BUNDLE), str(repo))
+    expected = "".join(
+        f"{tag} {versions.git('rev-parse', f'{tag}^{{tree}}', repo=repo)}\n"
+        for tag in versions.release_tags(repo)
+    )
+    assert versions.TREES.read_text() == expected, "run python tools/release.py --trees"
+
+
+def test_a_changed_release_is_refused_without_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were the installed version released with another tree, new-project refuses to run."""
+    trees = tmp_path / "releases.trees"
+    trees.write_text(f"v{dockwright.__version__} {'0' * 40}\n")
+    monkeypatch.setattr(versions, "TREES", trees)
+    with pytest.raises(DockwrightError, match="differs from its release"):
+        versions.installed_tag()
+    trees.write_text(f"v{dockwright.__version__} {versions.tree_id(versions.template_dir())}\n")
+    assert versions.installed_tag() == f"v{dockwright.__version__}"
 
 
 def test_a_project_from_the_previous_shipped_release_updates_to_this_one(tmp_path: Path) -> None:
     """The real releases in releases.bundle, offline: a project made with the release before
     the installed version updates to it and equals a fresh render of it."""
     heads = versions.git("bundle", "list-heads", str(versions.BUNDLE)).split()
-    installed = Version(versions.__version__)
+    installed = Version(dockwright.__version__)
     earlier = sorted(
         (Version(ref.removeprefix("refs/tags/v")), ref.removeprefix("refs/tags/"))
         for ref in heads
@@ -266,7 +320,7 @@ def test_an_old_postgres_project_keeps_its_major_version(tmp_path: Path) -> None
         (ref.removeprefix("refs/tags/") for ref in heads if ref.startswith("refs/tags/v")),
         key=lambda tag: Version(tag.removeprefix("v")),
     )
-    if Version(previous.removeprefix("v")) >= Version(versions.__version__):
+    if Version(previous.removeprefix("v")) >= Version(dockwright.__version__):
         pytest.skip("releases.bundle has the installed version; this needs an older one")
     old = tmp_path / "app"
     with versions.template_source() as source:

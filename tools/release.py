@@ -4,6 +4,7 @@ has every released template offline.
 
     python tools/release.py            # adds v<version from pyproject.toml>, rewrites the bundle
     python tools/release.py --push URL # then pushes the tags to the template's public repository
+    python tools/release.py --trees    # only rewrites releases.trees from the bundle
 
 A released template never changes: once v<version> is in the bundle, the next template change
 needs a new version (a test holds the two together).
@@ -25,7 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--push", metavar="URL", help="push the releases there afterwards")
+    parser.add_argument(
+        "--trees", action="store_true", help="only rewrite releases.trees from the bundle"
+    )
     args = parser.parse_args()
+    if args.trees:
+        trees_only()
+        return 0
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     with tempfile.TemporaryDirectory() as scratch:
         repo = Path(scratch) / "template.git"
@@ -42,11 +49,30 @@ def main() -> int:
         written = Path(scratch) / "releases.bundle"
         versions.git("bundle", "create", "--quiet", str(written), "--all", repo=repo)
         written.replace(versions.BUNDLE)
-        listed = versions.git("tag", "--list", "v*", repo=repo).split()
+        write_trees(repo)
+        listed = versions.release_tags(repo)
         print(f"{versions.BUNDLE.relative_to(ROOT)}: {', '.join(listed)}")
         if args.push:
             versions.git("push", "--tags", args.push, "main", repo=repo)
     return 0
+
+
+def write_trees(repo: Path) -> None:
+    """versions.TREES: each release's tag and git tree id, which `new-project` checks the
+    installed template against without git."""
+    lines = [
+        f"{tag} {versions.git('rev-parse', f'{tag}^{{tree}}', repo=repo)}\n"
+        for tag in versions.release_tags(repo)
+    ]
+    versions.TREES.write_text("".join(lines), encoding="utf-8")
+
+
+def trees_only() -> None:
+    """Rewrite versions.TREES from the bundle as it is."""
+    with tempfile.TemporaryDirectory() as scratch:
+        repo = Path(scratch) / "template.git"
+        versions.git("clone", "--quiet", "--bare", str(versions.BUNDLE), str(repo))
+        write_trees(repo)
 
 
 if __name__ == "__main__":

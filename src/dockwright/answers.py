@@ -7,6 +7,7 @@ validators; what it lets through silently, and we refuse, is a key that names no
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from dockwright import files
+from dockwright import files, versions
 from dockwright.errors import UsageError
 
 # An answers file holds a dozen short lines; a megabyte is not one.
@@ -25,29 +26,37 @@ _ANSWERS_LIMIT = 1024 * 1024
 class Question:
     name: str
     type: str
-    choices: tuple[str, ...]
+    template: Path
+    # As copier.yml writes them: a list, a mapping of labels to values, or Jinja giving one.
+    written_choices: Any
     # Where an adopted project keeps its pieces: `new-project adopt` detects and asks these.
     adopt_only: bool = False
+
+    @functools.cached_property
+    def choices(self) -> tuple[str, ...]:
+        """The values offered. Choices written as Jinja are rendered, as copier does, only
+        when asked for: they load the template's tables, which most runs do not need."""
+        choices = self.written_choices or {}
+        if isinstance(choices, str):
+            choices = yaml.safe_load(_render(self.template, choices))
+        values = choices.values() if isinstance(choices, dict) else choices
+        return tuple(str(v["value"] if isinstance(v, dict) else v) for v in values)
 
 
 def load_questions(template: Path) -> dict[str, Question]:
     """The questions a user may answer: all of copier.yml's but the derived (when: false)."""
-    spec = yaml.safe_load((template / "copier.yml").read_text(encoding="utf-8"))
-    questions = {}
-    for name, details in spec.items():
-        if name.startswith("_") or details.get("when") is False:
-            continue
-        choices = details.get("choices") or {}
-        if isinstance(choices, str):  # Jinja that gives YAML, as copier reads it
-            choices = yaml.safe_load(_render(template, choices))
-        values = choices.values() if isinstance(choices, dict) else choices
-        questions[name] = Question(
+    spec = versions.template_spec(template)
+    return {
+        name: Question(
             name=name,
             type=details.get("type", "str"),
-            choices=tuple(str(v["value"] if isinstance(v, dict) else v) for v in values),
+            template=template,
+            written_choices=details.get("choices"),
             adopt_only="adopted" in str(details.get("when", "")),
         )
-    return questions
+        for name, details in spec.items()
+        if not name.startswith("_") and details.get("when") is not False
+    }
 
 
 def _render(template: Path, text: str) -> str:

@@ -60,19 +60,44 @@ def copy(
     user_defaults: Mapping[str, Any],
 ) -> Recorded:
     """Render the installed template into project (a new directory) with these answers,
-    asking the others when interactive; return what copier recorded."""
-    with guard(), versions.template_source() as source:
-        copier.run_copy(
-            source.url,
-            project,
-            vcs_ref=source.tag,
-            data=dict(answers),
-            user_defaults=dict(user_defaults),
-            defaults=not interactive,
-            quiet=True,
-            cleanup_on_error=False,
-        )
+    asking the others when interactive; return what copier recorded.
+
+    copier copies the installed template's directory, which versions.installed_tag checks
+    is its release (the same git tree), and the answers file then records that release's
+    address and tag, as a copy from the template's repository records them. That is what
+    `copier update` needs later, without a git clone now (the clone cost a third of a
+    create). With DOCKWRIGHT_TEMPLATE, copier copies from that repository."""
+    options: dict[str, Any] = {
+        "data": dict(answers),
+        "user_defaults": dict(user_defaults),
+        "defaults": not interactive,
+        "quiet": True,
+        "cleanup_on_error": False,
+    }
+    if versions.overridden():
+        with guard(), versions.template_source() as source:
+            copier.run_copy(source.url, project, vcs_ref=source.tag, **options)
+        return read_answers(project)
+    with guard(), versions.local_copy():
+        tag = versions.installed_tag()
+        copier.run_copy(str(versions.template_dir()), project, **options)
+        _record_release(project, tag)
     return read_answers(project)
+
+
+def _record_release(project: Path, tag: str) -> None:
+    """Write the answers file as a copy of the release `tag` from the template's repository
+    writes it: _commit is the tag and _src_path the repository, in place of the directory
+    copied. The template's own answers-file template renders it, as copier does."""
+    from dockwright import generate
+
+    path = project / ANSWERS_FILE
+    recorded = yaml.safe_load(files.read_text(path))
+    recorded.update(_commit=tag, _src_path=versions.TEMPLATE_URL)
+    source = generate.template_environment().get_template(
+        "project/{{_copier_conf.answers_file}}.jinja"
+    )
+    path.write_text(source.render(_copier_answers=recorded), encoding="utf-8")
 
 
 def update(project: Path, data: Mapping[str, Any], *, tag: str) -> None:

@@ -9,6 +9,7 @@ update too.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import secrets
@@ -48,9 +49,11 @@ def default_project_name(dest: Path) -> str:
     return name or "app"
 
 
+@functools.cache
 def template_environment(template: Path | None = None) -> Any:
     """Jinja as copier sets it up for a template (the installed one by default): its files
-    loadable by name (`{% from 'includes/stacks.jinja' import ... %}`), copier's filters."""
+    loadable by name (`{% from 'includes/stacks.jinja' import ... %}`), copier's filters,
+    and the template's _envops."""
     import jinja2
     from jinja2_ansible_filters import AnsibleCoreFiltersExtension  # type: ignore[import-untyped]
 
@@ -58,6 +61,7 @@ def template_environment(template: Path | None = None) -> Any:
         loader=jinja2.FileSystemLoader(template or versions.template_dir()),
         extensions=[AnsibleCoreFiltersExtension],
         autoescape=False,
+        **versions.template_spec(template).get("_envops", {}),
     )
 
 

@@ -29,12 +29,9 @@ def python_versions() -> tuple[str, ...]:
 
 def default_python() -> str:
     """The Python version the wizard proposes (copier.yml's python_version default)."""
-    import yaml
-
     from dockwright import versions
 
-    spec = yaml.safe_load((versions.template_dir() / "copier.yml").read_text(encoding="utf-8"))
-    return str(spec["python_version"]["default"])
+    return str(versions.template_spec()["python_version"]["default"])
 
 
 def managers() -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
@@ -24,7 +25,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import yaml
 from packaging.version import InvalidVersion, Version
 from plumbum import local
 
@@ -33,6 +36,9 @@ from dockwright.errors import DockwrightError
 
 TEMPLATE_URL = "https://github.com/dockwright/dockwright-template.git"
 BUNDLE = Path(__file__).parent / "releases.bundle"
+# "<tag> <git tree id>" for every release in the bundle, so that `new-project` checks the
+# installed template against its release without git (tools/release.py writes both).
+TREES = Path(__file__).parent / "releases.trees"
 OVERRIDE_ENV = "DOCKWRIGHT_TEMPLATE"
 
 # Commits made here get fixed names and dates, so the same template gives the same commit.
@@ -65,6 +71,21 @@ def tag_version(tag: str) -> Version:
         return Version(tag.removeprefix("v").split("-")[0])
     except InvalidVersion:
         raise DockwrightError(f"{tag!r} is not a template version") from None
+
+
+def overridden() -> bool:
+    """Whether DOCKWRIGHT_TEMPLATE names another template repository to use."""
+    return bool(os.environ.get(OVERRIDE_ENV))
+
+
+@contextmanager
+def local_copy() -> Iterator[None]:
+    """For copier copying the installed template's directory: its temporary files go in this
+    process's scratch directory (which cleanup() removes whatever an interrupted run left
+    there), and no GIT_DIR or the like of the user's makes it take the directory for
+    another repository (copier asks git whether a template directory is a repository)."""
+    with _temporary_files_in(_scratch()), _environment({}):
+        yield
 
 
 @contextmanager
@@ -122,6 +143,72 @@ def _temporary_files_in(scratch: Path) -> Iterator[None]:
 def _shipped(scratch: Path) -> tuple[Path, str]:
     repo = Path(tempfile.mkdtemp(dir=scratch)) / "template.git"
     return repo, installed_release(repo, template_dir())
+
+
+def installed_tag(version: str = __version__) -> str:
+    """The installed template's tag, v<version>. When that version is released, the installed
+    template must be its release, file for file (the same git tree): a released template
+    never changes. Checked without git, against TREES."""
+    tag = f"v{version}"
+    released = (
+        dict(
+            line.split() for line in TREES.read_text(encoding="utf-8").splitlines() if line.strip()
+        )
+        if TREES.is_file()
+        else {}
+    )
+    if tag in released and tree_id(template_dir()) != released[tag]:
+        raise DockwrightError(
+            f"the installed template differs from its release {tag}: "
+            "a released template never changes, so bump dockwright's version"
+        )
+    return tag
+
+
+def _template_files(directory: Path) -> list[Path]:
+    """The files of a template directory that make its release: bytecode caches left out."""
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+
+
+def tree_id(directory: Path) -> str:
+    """The id git gives the tree of directory's files (what write_tree stores), computed
+    here: blobs, then trees with their entries in git's order (a folder sorts as name/)."""
+    entries: dict[Path, list[tuple[bytes, bytes, bytes]]] = {directory: []}
+    for path in _template_files(directory):
+        data = path.read_bytes()
+        blob = hashlib.sha1(b"blob %d\0" % len(data) + data).digest()
+        mode = b"100755" if os.access(path, os.X_OK) else b"100644"
+        for parent in reversed(path.relative_to(directory).parents[:-1]):
+            entries.setdefault(directory / parent, [])
+        entries[path.parent].append((os.fsencode(path.name), mode, blob))
+    for folder in sorted(entries, key=lambda p: len(p.parts), reverse=True):
+        body = b"".join(
+            mode + b" " + name + b"\0" + digest
+            for name, mode, digest in sorted(
+                entries[folder], key=lambda e: e[0] + (b"/" if e[1] == b"40000" else b"")
+            )
+        )
+        digest = hashlib.sha1(b"tree %d\0" % len(body) + body)
+        if folder == directory:
+            return digest.hexdigest()
+        entries[folder.parent].append((os.fsencode(folder.name), b"40000", digest.digest()))
+    raise AssertionError("unreachable")
+
+
+@functools.cache
+def template_spec(template: Path | None = None) -> dict[str, Any]:
+    """copier.yml of a template (the installed one by default), parsed once a process (with
+    libyaml where PyYAML has it: the file is read on every run)."""
+    path = (template or template_dir()) / "copier.yml"
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spec = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    if not isinstance(spec, dict):
+        raise DockwrightError(f"{path} is not a mapping of questions")
+    return spec
 
 
 def template_dir() -> Path:
@@ -190,11 +277,7 @@ def release_tags(repo: Path) -> list[str]:
 def write_tree(repo: Path, directory: Path) -> str:
     """Store directory's files in repo as a tree object; return its id. Bytecode caches are
     left out; the executable bit is kept."""
-    files = sorted(
-        p
-        for p in directory.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-    )
+    files = _template_files(directory)
     paths = "\n".join(str(p) for p in files)
     blobs = git("hash-object", "-w", "--stdin-paths", repo=repo, stdin=paths).split()
     entries = "".join(
@@ -282,23 +365,28 @@ def clean_git_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 @contextmanager
 def _redirect(url: str, repo: Path, cache: Path) -> Iterator[None]:
-    """git fetches `url` from `repo` (url.<repo>.insteadOf), copier caches in `cache`, and git
-    never prompts, for the duration of the block. The environment is restored afterwards.
-    copier runs git through plumbum, which keeps its own copy of the environment."""
+    """git fetches `url` from `repo` (url.<repo>.insteadOf) and copier caches in `cache`, for
+    the duration of the block (see _environment)."""
     settings = {
         f"url.{repo}.insteadOf": url,
         # copier commits in its scratch copies; git's automatic upkeep has nothing to do there.
         "maintenance.auto": "false",
         "gc.auto": "0",
     }
-    changes = {
-        "GIT_CONFIG_COUNT": str(len(settings)),
-        "COPIER_CACHE_DIR": str(cache),
-        "GIT_TERMINAL_PROMPT": "0",
-    }
+    changes = {"GIT_CONFIG_COUNT": str(len(settings)), "COPIER_CACHE_DIR": str(cache)}
     for index, (key, value) in enumerate(settings.items()):
         changes[f"GIT_CONFIG_KEY_{index}"] = key
         changes[f"GIT_CONFIG_VALUE_{index}"] = value
+    with _environment(changes):
+        yield
+
+
+@contextmanager
+def _environment(changes: dict[str, str]) -> Iterator[None]:
+    """These variables set, git never prompting, and the variables that would point git at
+    another repository unset, for the duration of the block, in os.environ and in
+    plumbum's copy of it (copier runs git through plumbum); restored afterwards."""
+    changes = {**changes, "GIT_TERMINAL_PROMPT": "0"}
     leaked = [key for key in os.environ if _leaks(key) and key not in changes]
     saved = {key: os.environ.get(key) for key in [*changes, *leaked]}
     for key in leaked:
