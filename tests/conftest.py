@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,22 @@ def stack_id(answers: dict[str, str]) -> str:
     return "-".join(answers[k] for k in order if answers.get(k, "none") != "none")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The Docker tests run one after another, on one worker: they share the engine, its
-    build cache and two cores, and a second build at once would only slow both."""
-    for item in items:
-        if item.get_closest_marker("docker"):
-            item.add_marker(pytest.mark.xdist_group("docker"))
+@pytest.fixture(autouse=True)
+def _one_docker_test_at_a_time(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """The Docker tests run one after another even when pytest-xdist runs the suite on
+    every core: they share the engine, its build cache, the two cores and, for the generated
+    workflow, port 8000. A lock file in the directory all workers' temporary folders share.
+    (xdist's `--dist loadgroup` would keep them on one worker, but with pytest 9 it does
+    not group them.)"""
+    if request.node.get_closest_marker("docker") is None:
+        yield
+        return
+    lock = tmp_path_factory.getbasetemp().parent / "dockwright-docker.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(autouse=True)
