@@ -166,7 +166,7 @@ def test_update_interrupted_at_any_point_is_done_or_untouched(tmp_path: Path, de
         assert result.returncode == 0, result.stderr
         recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
         assert recorded["python_version"] == "3.11"
-        assert 'PYTHON_VERSION=3.11"' in (dest / "Dockerfile").read_text().replace("'", '"')
+        assert "\nARG PYTHON_VERSION=3.11\n" in (dest / "Dockerfile").read_text()
 
 
 @pytest.mark.parametrize("delay", [0.1, 0.5, 0.9, 1.3, 1.8])
