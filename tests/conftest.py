@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from dockwright import generate, stacks
+from dockwright import generate, stacks, versions
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))  # tools/ holds scripts, not a package
@@ -24,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tools"))  # tools/ holds scripts, not a package
 # as the template's tables say (dockwright.stacks reads template/includes/stacks.jinja).
 MANAGERS = list(stacks.managers())
 BASES = {manager: list(stacks.bases(manager)) for manager in MANAGERS}
-_COPIER_YML = yaml.safe_load((ROOT / "template" / "copier.yml").read_text())
+_COPIER_YML = versions.template_spec()
 # The database question is asked for the Flask app only.
 APPS = [
     {"app_kind": kind, **({"database": database} if kind == "flask" else {})}

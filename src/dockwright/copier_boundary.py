@@ -81,23 +81,22 @@ def copy(
     with guard(), versions.local_copy():
         tag = versions.installed_tag()
         copier.run_copy(str(versions.template_dir()), project, **options)
-        _record_release(project, tag)
-    return read_answers(project)
+        return _record_release(project, read_answers(project), tag)
 
 
-def _record_release(project: Path, tag: str) -> None:
+def _record_release(project: Path, copied: Recorded, tag: str) -> Recorded:
     """Write the answers file as a copy of the release `tag` from the template's repository
     writes it: _commit is the tag and _src_path the repository, in place of the directory
     copied. The template's own answers-file template renders it, as copier does."""
     from dockwright import generate
 
-    path = project / ANSWERS_FILE
-    recorded = yaml.safe_load(files.read_text(path))
-    recorded.update(_commit=tag, _src_path=versions.TEMPLATE_URL)
+    released = Recorded(copied.answers, src_path=versions.TEMPLATE_URL, commit=tag)
     source = generate.template_environment().get_template(
         "project/{{_copier_conf.answers_file}}.jinja"
     )
-    path.write_text(source.render(_copier_answers=recorded), encoding="utf-8")
+    answers = {**released.answers, "_commit": tag, "_src_path": versions.TEMPLATE_URL}
+    (project / ANSWERS_FILE).write_text(source.render(_copier_answers=answers), encoding="utf-8")
+    return released
 
 
 def update(project: Path, data: Mapping[str, Any], *, tag: str) -> None:
