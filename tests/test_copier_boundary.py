@@ -4,8 +4,9 @@ question's name where copier refused an answer; anything else passes through unt
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
+import jinja2
 import pytest
 from copier._jinja_ext import SandboxedEnvironment
 from copier._template import Template
@@ -17,6 +18,7 @@ from copier.errors import (
     UserMessageError,
 )
 
+import repos
 from dockwright import copier_boundary
 from dockwright.copier_boundary import guard, our_error
 from dockwright.errors import AbortedError, DockwrightError, UsageError
@@ -176,3 +178,46 @@ def test_an_answers_file_of_the_wrong_shape_is_a_usage_error(
     (tmp_path / ".copier-answers.yml").write_text(text)
     with pytest.raises(UsageError, match=says):
         copier_boundary.read_answers(tmp_path)
+
+
+# Jinja's compile step, remembered for the length of a call into copier.
+
+
+def test_a_second_copy_compiles_nothing_and_renders_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled: list[str | None] = []
+    plain = copier_boundary._plain_compile
+
+    def counting(env: jinja2.Environment, source: object, *args: Any) -> Any:
+        if isinstance(source, str):  # copier renders some non-text answers too: not kept
+            compiled.append(source)
+        return plain(env, source, *args)
+
+    monkeypatch.setattr(copier_boundary, "_plain_compile", counting)
+    monkeypatch.setattr(copier_boundary, "_COMPILED", {})
+    answers = {"project_name": "app", "app_kind": "flask"}
+    for name in ("first", "second"):
+        copier_boundary.copy(tmp_path / name, answers, interactive=False, user_defaults={})
+        compiled.append(None)
+    first, second = compiled.index(None), len(compiled) - 1
+    assert first > 50  # every file and question string of the template, once
+    assert second == first + 1  # nothing new the second time
+    assert repos.files(tmp_path / "first", skip=(".env",)) == repos.files(
+        tmp_path / "second", skip=(".env",)
+    )
+    assert jinja2.Environment.compile is plain  # put back after each call
+
+
+def test_code_is_not_shared_between_different_settings() -> None:
+    source = "{% if x %}\n  {{ x }}\n{% endif %}\n"
+    outputs = []
+    with copier_boundary.compiled_once():
+        for trim in (False, True, False):
+            env = jinja2.Environment(trim_blocks=trim)
+            outputs.append(env.from_string(source).render(x="a"))
+        sandboxed = SandboxedEnvironment()
+        outputs.append(sandboxed.from_string("{{ x.__class__ }}").render(x="a"))
+    assert outputs[:3] == ["\n  a\n", "  a\n", "\n  a\n"]
+    assert outputs[3] == ""  # the sandbox's own code: an unsafe attribute is undefined
+    assert jinja2.Environment.compile is copier_boundary._plain_compile

@@ -12,14 +12,22 @@ import yaml
 import repos
 
 DOWN, ENTER, CTRL_C = "\x1b[B", "\r", "\x03"
+# A terminal that does not answer prompt_toolkit's cursor-position request (pexpect's does
+# not): without NO_CPR, every prompt waits for the answer before drawing, a second or so each.
+TERMINAL = {
+    **os.environ,
+    "TERM": "xterm-256color",
+    "NO_COLOR": "1",
+    "COLUMNS": "120",
+    "PROMPT_TOOLKIT_NO_CPR": "1",
+}
 
 
 def spawn(dest: Path) -> pexpect.spawn:
-    env = {**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1", "COLUMNS": "120"}
     return pexpect.spawn(
         sys.executable,
         ["-m", "dockwright", str(dest)],
-        env=env,
+        env=TERMINAL,
         encoding="utf-8",
         timeout=30,
         dimensions=(40, 120),
@@ -101,11 +109,10 @@ def test_wizard_shows_why_alpine_is_unavailable_for_conda(tmp_path: Path) -> Non
 def test_adopt_asks_to_confirm_the_guesses(tmp_path: Path) -> None:
     """The detected answers are the wizard's defaults: Enter confirms, typing corrects."""
     repo = repos.make("pip-flask", tmp_path)
-    env = {**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1", "COLUMNS": "120"}
     child = pexpect.spawn(
         sys.executable,
         ["-m", "dockwright", "adopt", str(repo)],
-        env=env,
+        env=TERMINAL,
         encoding="utf-8",
         timeout=30,
         dimensions=(40, 120),
