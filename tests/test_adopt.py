@@ -5,6 +5,7 @@ right, only the Docker layer is added, the project's own files stay byte for byt
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ import repos
 from conftest import docker_compose_cli, run, tool
 from dockwright.cli import main
 from dockwright.detect import detect
+from test_printed_commands import panel_commands
 
 EXPECTED: dict[str, dict[str, str | bool]] = {
     "pip-flask": {
@@ -257,3 +259,53 @@ def test_python_from_requires_python_is_one_the_stack_offers(
     guess = detect(tmp_path)
     assert (guess.answers["package_manager"], guess.answers["app_kind"]) == (manager, "ml-job")
     assert guess.answers["python_version"] == expected
+
+
+@pytest.mark.parametrize("repository", [True, False], ids=["in-git", "no-git"])
+def test_the_next_steps_never_commit_env(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], repository: bool
+) -> None:
+    """A project whose .gitignore does not name .env (or that is no repository yet): the
+    printed steps, run as printed, ignore .env before anything is added, and commit the
+    Docker layer without it."""
+    repo = tmp_path / "shop"
+    repo.mkdir()
+    repos.pip_flask(repo)
+    (repo / ".gitignore").write_text("__pycache__/\n")
+    if repository:
+        repos.commit(repo)
+
+    assert main(["adopt", str(repo), "--yes", "--data", "database=postgres"]) == 0
+
+    steps = panel_commands(capsys.readouterr().out)
+    commit = next(i for i, step in enumerate(steps) if step.startswith("git add"))
+    assert steps.index("echo .env >> .gitignore") < commit
+    assert ("git init" in steps[:commit]) == (not repository)
+    identity = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    subprocess.run(
+        ["bash", "-ec", "\n".join(steps[: commit + 1])],
+        cwd=tmp_path,
+        env={**os.environ, **identity},
+        check=True,
+        capture_output=True,
+    )
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "Dockerfile" in tracked
+    assert ".env" not in tracked
+    assert "POSTGRES_PASSWORD=" in (repo / ".env").read_text()
+
+
+def test_the_next_steps_add_nothing_to_a_gitignore_that_has_env(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = repos.make("pip-flask", tmp_path)  # its .gitignore names .env
+    assert main(["adopt", str(repo), "--yes"]) == 0
+    steps = panel_commands(capsys.readouterr().out)
+    assert not any(".gitignore" in step or step == "git init" for step in steps)

@@ -357,3 +357,32 @@ def test_the_users_readme_survives_answer_changes_without_a_conflict(tmp_path: P
     assert readme.read_text() == mine
     docker = (project / "README.Docker.md").read_text()
     assert "docker compose exec db psql" in docker
+
+
+def test_a_password_is_never_written_into_a_tracked_env(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A .env committed by mistake: adding PostgreSQL would put the new password in the next
+    commit, so the update stops, says how to untrack it, and changes nothing."""
+    project = new_project(tmp_path)
+    git(project, "add", "--force", ".env")
+    repos.commit(project, "env by mistake")
+    before = repos.files(project)
+    capsys.readouterr()
+
+    assert main(["update", str(project), "--data", "database=postgres"]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"new-project: error: {project / '.env'} is tracked by git, and this update would "
+        "write POSTGRES_PASSWORD into it: run `git rm --cached .env`, add .env to "
+        ".gitignore, commit, then update again"
+    )
+    assert repos.files(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+    git(project, "rm", "--quiet", "--cached", ".env")
+    repos.commit(project, "env untracked")
+    assert main(["update", str(project), "--data", "database=postgres"]) == 0
+    assert "POSTGRES_PASSWORD=" in (project / ".env").read_text()
+    assert git(project, "ls-files", ".env") == ""

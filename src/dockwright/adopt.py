@@ -28,6 +28,8 @@ class Adopted:
     written: list[str]
     overwritten: list[str]
     warnings: list[str]
+    repository: bool  # the project is in a git work tree
+    env_ignored: bool  # git ignores its .env (by the project's .gitignore or the user's)
 
 
 def guess_answers(directory: Path) -> Guess:
@@ -76,25 +78,37 @@ def adopt(
         names = generate.rendered_files(project)
         with lock.held(directory), interrupts.committing(f"adopted {directory}"):
             overwritten = generate.install(project, directory, names, overwrite=force)
-        if not _ignored_by_git(directory, ".env"):
-            warnings.append("add .env to .gitignore: it holds your settings and secrets")
+        repository, env_ignored = _git_ignores(directory, ".env")
         return Adopted(
-            answers=recorded.answers, written=names, overwritten=overwritten, warnings=warnings
+            answers=recorded.answers,
+            written=names,
+            overwritten=overwritten,
+            warnings=warnings,
+            repository=repository,
+            env_ignored=env_ignored,
         )
     finally:
         interrupts.run_ignoring(lambda: shutil.rmtree(staging, ignore_errors=True))
 
 
-def _ignored_by_git(directory: Path, name: str) -> bool:
-    """True when git ignores name here, or when this is no git repository (nothing to warn)."""
+def _git_ignores(directory: Path, name: str) -> tuple[bool, bool]:
+    """(whether directory is in a git work tree, whether git ignores name there). Outside a
+    repository, whether it would once `git init` made one: git reads directory's .gitignore
+    and the user's excludes against an empty repository of its own. No git: (False, False)."""
+    environment = versions.clean_git_environment(os.environ)
+
+    def git(*args: str) -> int:
+        return subprocess.run(
+            ["git", *args], cwd=directory, capture_output=True, check=False, env=environment
+        ).returncode
+
     try:
-        result = subprocess.run(
-            ["git", "check-ignore", "--quiet", name],
-            cwd=directory,
-            capture_output=True,
-            check=False,
-            env=versions.clean_git_environment(os.environ),
-        )
+        if git("rev-parse", "--is-inside-work-tree") == 0:
+            return True, git("check-ignore", "--quiet", name) == 0
+        with tempfile.TemporaryDirectory(prefix="dockwright-git-") as scratch:
+            if git("init", "--quiet", "--bare", scratch) != 0:
+                return False, False
+            ignored = git(f"--git-dir={scratch}", "--work-tree=.", "check-ignore", "--quiet", name)
+            return False, ignored == 0
     except FileNotFoundError:
-        return True
-    return result.returncode != 1  # 0: ignored; 128: not a repository
+        return False, False

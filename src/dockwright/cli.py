@@ -310,6 +310,9 @@ def _adopt(args: argparse.Namespace) -> int:
     done = adopt.adopt(args.dir, guess, checked, interactive=interactive, force=args.force)
     steps = [
         f"cd {_shell_word(args.dir)}",
+        *([] if done.repository else ["git init"]),
+        # Before anything is added: .env holds the settings and secrets.
+        *([] if done.env_ignored else ["echo .env >> .gitignore   # keep your secrets out of git"]),
         "git add -A && git commit -m 'Docker layer from dockwright'",
         *[f"# {warning}" for warning in done.warnings],
         "docker compose up --build --wait"
