@@ -17,6 +17,7 @@ import repos
 from conftest import docker_compose_cli, run, tool
 from dockwright.cli import main
 from dockwright.detect import detect
+from dockwright.errors import UsageError
 from test_printed_commands import panel_commands
 
 EXPECTED: dict[str, dict[str, str | bool]] = {
@@ -309,3 +310,122 @@ def test_the_next_steps_add_nothing_to_a_gitignore_that_has_env(
     assert main(["adopt", str(repo), "--yes"]) == 0
     steps = panel_commands(capsys.readouterr().out)
     assert not any(".gitignore" in step or step == "git init" for step in steps)
+
+
+def test_a_wsgi_module_is_the_production_entry(tmp_path: Path) -> None:
+    """wsgi.py picks the production configuration; the bare factory would run the default."""
+    repos.write(
+        tmp_path,
+        {
+            "shop/__init__.py": """
+            from flask import Flask
+
+
+            def create_app(config="development"):
+                app = Flask(__name__)
+                app.config["ENV_NAME"] = config
+                return app
+        """,
+            "wsgi.py": 'from shop import create_app\n\napp = create_app("production")\n',
+            "requirements.txt": "flask==3.1.2\ngunicorn==23.0.0\n",
+        },
+    )
+    guess = detect(tmp_path)
+    assert guess.answers["wsgi_app"] == "wsgi:app"
+    assert "wsgi.py" in guess.reasons["wsgi_app"]
+
+
+ASGI = {
+    "FastAPI": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    "Starlette": "from starlette.applications import Starlette\n\napi = Starlette(routes=[])\n",
+    "Quart": "from quart import Quart\n\napp = Quart(__name__)\n",
+}
+
+
+@pytest.mark.parametrize("framework", ASGI)
+def test_an_asgi_app_is_refused_by_name_not_run_as_a_job(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], framework: str
+) -> None:
+    repo = tmp_path / "api"
+    repos.write(repo, {"main.py": ASGI[framework], "requirements.txt": "uvicorn==0.38.0\n"})
+    repos.commit(repo)
+    before = repos.files(repo)
+
+    assert main(["adopt", str(repo), "--yes"]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert f"main.py is a {framework} app (ASGI)" in line
+    assert "not supported yet" in line
+    assert "--data" not in line  # nothing to say that would work
+    assert repos.files(repo) == before
+
+
+def test_a_django_project_is_refused_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "site"
+    repos.write(
+        repo,
+        {
+            "manage.py": "import django\n",
+            "mysite/__init__.py": "",
+            "mysite/wsgi.py": "application = None\n",
+            "requirements.txt": "Django==5.2.8\n",
+        },
+    )
+    assert main(["adopt", str(repo), "--yes"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "a Django project" in line
+    assert "not supported yet" in line
+    assert not (repo / "Dockerfile").exists()
+
+
+def test_given_answers_settle_what_detection_cannot_see(tmp_path: Path) -> None:
+    """An app detect does not recognise (`application = flask.Flask(...)`): the refusal
+    names the answers to give, and giving them adopts the project."""
+    repo = tmp_path / "svc"
+    repos.write(
+        repo,
+        {
+            "server.py": "import flask\n\napplication = flask.Flask(__name__)\n",
+            "requirements.txt": "flask==3.1.2\ngunicorn==23.0.0\n",
+        },
+    )
+    with pytest.raises(UsageError) as refused:
+        detect(repo)
+    assert "--data app_kind=flask --data wsgi_app=MODULE:APP" in str(refused.value)
+
+    given = ["--data", "app_kind=flask", "--data", "wsgi_app=server:application"]
+    assert main(["adopt", str(repo), "--yes", *given]) == 0
+    recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert (recorded["app_kind"], recorded["wsgi_app"]) == ("flask", "server:application")
+
+
+CONDA_YAML = """
+    name: wine
+    channels: [conda-forge]
+    dependencies:
+      - python=3.12
+      - scikit-learn>=1.7
+"""
+
+
+def test_a_conda_yaml_is_an_environment_file(tmp_path: Path) -> None:
+    """MLflow's examples name the environment conda.yaml."""
+    repos.write(tmp_path, {"conda.yaml": CONDA_YAML, "train.py": repos.TRAIN})
+    guess = detect(tmp_path)
+    assert guess.answers["package_manager"] == "conda"
+    assert guess.answers["environment_files"] == "conda.yaml"
+    assert guess.answers["python_version"] == "3.12"
+
+
+def test_the_manager_given_wins_when_its_files_are_there(tmp_path: Path) -> None:
+    repos.write(
+        tmp_path,
+        {"conda.yaml": CONDA_YAML, "requirements.txt": "scikit-learn\n", "train.py": repos.TRAIN},
+    )
+    assert detect(tmp_path).answers["package_manager"] == "conda"  # the environment first
+    chosen = detect(tmp_path, {"package_manager": "pip"}).answers
+    assert (chosen["package_manager"], chosen["requirements_prod"]) == ("pip", "requirements.txt")
+    with pytest.raises(UsageError, match=r"package_manager=poetry, but its files are not found"):
+        detect(tmp_path, {"package_manager": "poetry"})

@@ -32,7 +32,7 @@ class Adopted:
     env_ignored: bool  # git ignores its .env (by the project's .gitignore or the user's)
 
 
-def guess_answers(directory: Path) -> Guess:
+def guess_answers(directory: Path, given: Mapping[str, Any] | None = None) -> Guess:
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a directory")
     if os.path.lexists(directory / copier_boundary.ANSWERS_FILE):
@@ -40,7 +40,7 @@ def guess_answers(directory: Path) -> Guess:
             f"{directory} has {copier_boundary.ANSWERS_FILE} already: "
             "`new-project update` keeps it current"
         )
-    guess = detect(directory)
+    guess = detect(directory, given)
     guess.answers.setdefault("project_name", generate.default_project_name(directory))
     return guess
 

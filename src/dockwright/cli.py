@@ -294,7 +294,7 @@ def _adopt(args: argparse.Namespace) -> int:
     from dockwright.console import say
 
     checked = _validated(_given_answers(args.answers_file, args.data), adopting=True)
-    guess = adopt.guess_answers(args.dir)
+    guess = adopt.guess_answers(args.dir, checked)
 
     table = Table(title=f"Detected in {args.dir}", title_justify="left")
     table.add_column("Answer")

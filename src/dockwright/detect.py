@@ -50,9 +50,14 @@ _DEV_REQUIREMENTS = (
     "dev-requirements.txt",
     "requirements-test.txt",
 )
-_ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")
+_ENVIRONMENT_FILES = ("environment.yml", "environment.yaml", "conda.yaml", "conda.yml")
 _DEV_ENVIRONMENT_FILES = ("environment.dev.yml", "environment-dev.yml")
 _JOB_SCRIPTS = ("train.py", "main.py", "run.py", "job.py", "pipeline.py")
+# The module a WSGI server is pointed at, when a project has one: it picks the configuration.
+_WSGI_MODULES = ("wsgi.py", "app/wsgi.py")
+_WSGI_OBJECT = re.compile(r"^(app|application)[ \t]*(?::[^=\n]*)?=", re.M)
+# Web frameworks dockwright has no stack for, and how to recognise them in code.
+_ASGI_APP = re.compile(r"^[^\W\d]\w*[ \t]*=[ \t]*(FastAPI|Starlette|Quart|Litestar)\(", re.M)
 _HEALTH_PATHS = ("/health", "/healthz", "/healthcheck", "/ping", "/status")
 # A top-level name that can go into source_paths: space-separated, copied by the Dockerfile
 # and shown in a rich table, so no spaces, newlines, quotes, brackets or undecodable bytes.
@@ -75,14 +80,18 @@ class Guess:
         self.reasons[key] = reason
 
 
-def detect(root: Path) -> Guess:
+def detect(root: Path, given: Mapping[str, Any] | None = None) -> Guess:
+    """The answers root's files give away. `given` are the user's answers (--data, an answers
+    file): a guess they settle is not needed, so a project detect cannot place (no app it
+    recognises, two dependency managers) can still be adopted by saying what it is."""
+    given = given or {}
     guess = Guess()
     project = _Project(root)
     pyproject = _Pyproject.read(project)
     pipfile = _Pipfile.read(project)
-    _manager(project, pyproject, guess)
+    _manager(project, pyproject, guess, given.get("package_manager"))
     code = _layout(project, guess)
-    _app_kind(project, code, pyproject, pipfile, guess)
+    _app_kind(project, code, pyproject, pipfile, guess, given)
     _python_version(project, pyproject, pipfile, guess)
     name = pyproject.name
     if name is not None and re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name.lower()):
@@ -408,48 +417,27 @@ def _environment_file(project: _Project) -> Path | None:
     return next(filter(None, (project.manifest(f) for f in _ENVIRONMENT_FILES)), None)
 
 
-def _manager(project: _Project, pyproject: _Pyproject, guess: Guess) -> None:
-    if project.manifest("uv.lock"):
-        guess.set("package_manager", "uv", "uv.lock")
-    elif (lock := project.manifest("poetry.lock")) or pyproject.poetry:
-        guess.set(
-            "package_manager",
-            "poetry",
-            "poetry.lock" if lock else "[tool.poetry] in pyproject.toml",
+def _manager(project: _Project, pyproject: _Pyproject, guess: Guess, wanted: object = None) -> None:
+    """The dependency manager, from the first of its files found (uv.lock, poetry, Pipfile,
+    a conda environment, requirements files, a pyproject.toml [project]); the one the user
+    named (wanted) when its files are there."""
+    found = False
+    for manager, finder in _MANAGERS:
+        if wanted not in (None, manager):
+            continue
+        if found := finder(project, pyproject, guess):
+            break
+    if not found and wanted is not None:
+        files_of = {"conda": "an environment file (" + ", ".join(_ENVIRONMENT_FILES) + ")"}
+        raise UsageError(
+            f"{project.root}: package_manager={wanted}, but "
+            f"{files_of.get(str(wanted), 'its files are')} not found"
         )
-    elif project.manifest("Pipfile") or project.manifest("Pipfile.lock"):
-        guess.set("package_manager", "pipenv", "Pipfile")
-    elif env_files := [f for f in _ENVIRONMENT_FILES if project.manifest(f)]:
-        project.environment(project.root / env_files[0])  # its shape checked
-        guess.set("package_manager", "conda", env_files[0])
-        dev_files = [f for f in _DEV_ENVIRONMENT_FILES if project.manifest(f)]
-        guess.set("environment_files", " ".join(env_files[:1] + dev_files), "the environment files")
-    elif prod := next((f for f in _PROD_REQUIREMENTS if project.manifest(f)), None):
-        guess.set("package_manager", "pip", prod)
-        guess.set("requirements_prod", prod, "the first requirements file production needs")
-        dev = next((f for f in _DEV_REQUIREMENTS if project.manifest(f)), prod)
-        guess.set(
-            "requirements_dev",
-            dev,
-            "the development requirements (tests)"
-            if dev != prod
-            else "no development requirements file: the same",
-        )
-        hashed = "--hash=" in (project.text(prod, strict=False) or "")
-        guess.set("require_hashes", hashed, f"{prod} {'has' if hashed else 'has no'} hashes")
-    elif pyproject.has_project:
-        backend = pyproject.backend
-        built = " without a build backend"
-        if backend:  # its name only when it cannot be taken for rich markup or worse
-            built = f" built by {backend}" if _BUILD_BACKEND.fullmatch(backend) else " built"
-        guess.set("package_manager", "uv", "pyproject.toml [project]" + built)
-        guess.warnings.append(
-            "no lock file: run `uv lock` before building (the build needs uv.lock)"
-        )
-    else:
+    if not found:
         raise UsageError(
             f"{project.root}: no dependency file found (requirements*.txt, requirements/, "
-            "Pipfile, poetry.lock, uv.lock, environment.yml or pyproject.toml with [project])"
+            "Pipfile, poetry.lock, uv.lock, environment.yml, conda.yaml or pyproject.toml "
+            "with [project])"
         )
     if guess.answers["package_manager"] == "uv":
         group = "prod" if "prod" in pyproject.groups else ""
@@ -458,6 +446,82 @@ def _manager(project: _Project, pyproject: _Pyproject, guess: Guess) -> None:
         guess.warnings.append("no Pipfile.lock: run `pipenv lock` before building")
     if guess.answers["package_manager"] == "conda":
         guess.warnings.append("run scripts/lock-conda.sh before building (it makes conda-lock.yml)")
+
+
+def _uv_lock(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
+    if not project.manifest("uv.lock"):
+        return False
+    guess.set("package_manager", "uv", "uv.lock")
+    return True
+
+
+def _poetry(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
+    lock = project.manifest("poetry.lock")
+    if not (lock or pyproject.poetry):
+        return False
+    reason = "poetry.lock" if lock else "[tool.poetry] in pyproject.toml"
+    guess.set("package_manager", "poetry", reason)
+    return True
+
+
+def _pipenv(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
+    if not (project.manifest("Pipfile") or project.manifest("Pipfile.lock")):
+        return False
+    guess.set("package_manager", "pipenv", "Pipfile")
+    return True
+
+
+def _conda(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
+    env_files = [f for f in _ENVIRONMENT_FILES if project.manifest(f)]
+    if not env_files:
+        return False
+    project.environment(project.root / env_files[0])  # its shape checked
+    guess.set("package_manager", "conda", env_files[0])
+    dev_files = [f for f in _DEV_ENVIRONMENT_FILES if project.manifest(f)]
+    guess.set("environment_files", " ".join(env_files[:1] + dev_files), "the environment files")
+    return True
+
+
+def _pip(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
+    prod = next((f for f in _PROD_REQUIREMENTS if project.manifest(f)), None)
+    if prod is None:
+        return False
+    guess.set("package_manager", "pip", prod)
+    guess.set("requirements_prod", prod, "the first requirements file production needs")
+    dev = next((f for f in _DEV_REQUIREMENTS if project.manifest(f)), prod)
+    guess.set(
+        "requirements_dev",
+        dev,
+        "the development requirements (tests)"
+        if dev != prod
+        else "no development requirements file: the same",
+    )
+    hashed = "--hash=" in (project.text(prod, strict=False) or "")
+    guess.set("require_hashes", hashed, f"{prod} {'has' if hashed else 'has no'} hashes")
+    return True
+
+
+def _uv_project(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
+    if not pyproject.has_project:
+        return False
+    backend = pyproject.backend
+    built = " without a build backend"
+    if backend:  # its name only when it cannot be taken for rich markup or worse
+        built = f" built by {backend}" if _BUILD_BACKEND.fullmatch(backend) else " built"
+    guess.set("package_manager", "uv", "pyproject.toml [project]" + built)
+    guess.warnings.append("no lock file: run `uv lock` before building (the build needs uv.lock)")
+    return True
+
+
+# Each manager's files, in the order they decide (a uv.lock beside requirements.txt is uv).
+_MANAGERS = (
+    ("uv", _uv_lock),
+    ("poetry", _poetry),
+    ("pipenv", _pipenv),
+    ("conda", _conda),
+    ("pip", _pip),
+    ("uv", _uv_project),
+)
 
 
 def _layout(project: _Project, guess: Guess) -> list[Path]:
@@ -515,12 +579,18 @@ def _module(root: Path, path: Path, python_path: str) -> str | None:
 
 
 def _app_kind(
-    project: _Project, code: list[Path], pyproject: _Pyproject, pipfile: _Pipfile, guess: Guess
+    project: _Project,
+    code: list[Path],
+    pyproject: _Pyproject,
+    pipfile: _Pipfile,
+    guess: Guess,
+    given: Mapping[str, Any],
 ) -> None:
     root, python_path = project.root, guess.answers["python_path"]
     sources = _code_files(project, code)
     factory: tuple[Path, str] | None = None
     instance: tuple[Path, str, str] | None = None
+    asgi: tuple[Path, str] | None = None
     routes: set[str] = set()
     unread: list[Path] = []
     for path in sources:  # one at a time: only what was found in each is kept
@@ -538,6 +608,8 @@ def _app_kind(
             and (m := re.search(r"^([^\W\d]\w*)[ \t]*=[ \t]*Flask\(", text, re.M))
         ):
             instance = (path, module, m[1])
+        if asgi is None and (m := _ASGI_APP.search(text)):
+            asgi = (path, m[1])
         routes.update(h for h in _HEALTH_PATHS if f'"{h}"' in text or f"'{h}'" in text)
     if unread:
         names = [p.relative_to(root).as_posix() for p in unread]
@@ -546,31 +618,46 @@ def _app_kind(
             f"{len(unread)} Python file(s) not read (over {files.LIMIT} bytes or unreadable)"
             + (f": {', '.join(shown)}" if shown else "")
         )
-    if factory or instance:
-        guess.set("app_kind", "flask", "a Flask app")
-        if factory:
-            path, module = factory
-            where = path.relative_to(root).as_posix()
-            guess.set("wsgi_app", f"{module}:create_app()", f"def create_app() in {where}")
-        elif instance:
-            path, module, name = instance
-            where = path.relative_to(root).as_posix()
-            guess.set("wsgi_app", f"{module}:{name}", f"{name} = Flask(...) in {where}")
-        health = next((h for h in _HEALTH_PATHS if h in routes), "/")
-        guess.set(
-            "health_path",
-            health,
-            "a route of the app" if health != "/" else "no health route found: the home page",
-        )
-        if health == "/":
-            guess.warnings.append(
-                "no /health route: the health check requests / (it must answer 200)"
-            )
-        if not _declares(project, pyproject, pipfile, guess, "gunicorn"):
-            guess.warnings.append(
-                "gunicorn is not among the dependencies; the production image runs it"
-            )
+    told = given.get("app_kind")
+    settled = (told == "flask" and "wsgi_app" in given) or (
+        told == "ml-job" and "job_command" in given
+    )
+    if not (settled or factory or instance):
+        _refuse_unsupported(project, pyproject, pipfile, guess, asgi)
+    if told == "ml-job" or (told is None and not (factory or instance)):
+        _job(project, sources, python_path, guess, told)
         return
+    guess.set("app_kind", "flask", "a Flask app" if told is None else "your answer")
+    if wsgi := _wsgi_module(project, python_path):
+        where, module, name = wsgi
+        guess.set("wsgi_app", f"{module}:{name}", f"{name} = ... in {where}, the WSGI module")
+    elif factory:
+        path, module = factory
+        where = path.relative_to(root).as_posix()
+        guess.set("wsgi_app", f"{module}:create_app()", f"def create_app() in {where}")
+    elif instance:
+        path, module, name = instance
+        where = path.relative_to(root).as_posix()
+        guess.set("wsgi_app", f"{module}:{name}", f"{name} = Flask(...) in {where}")
+    health = next((h for h in _HEALTH_PATHS if h in routes), "/")
+    guess.set(
+        "health_path",
+        health,
+        "a route of the app" if health != "/" else "no health route found: the home page",
+    )
+    if health == "/":
+        guess.warnings.append("no /health route: the health check requests / (it must answer 200)")
+    if not _declares(project, pyproject, pipfile, guess, "gunicorn"):
+        guess.warnings.append(
+            "gunicorn is not among the dependencies; the production image runs it"
+        )
+
+
+def _job(
+    project: _Project, sources: list[Path], python_path: str, guess: Guess, told: object
+) -> None:
+    """An ML job: a script of _JOB_SCRIPTS, or a package's __main__.py."""
+    root = project.root
     script = next((s for s in _JOB_SCRIPTS if project.source(root / s)), None)
     mains = [
         (p, module)
@@ -586,11 +673,57 @@ def _app_kind(
         where = path.relative_to(root).as_posix()
         guess.set("app_kind", "ml-job", where)
         guess.set("job_command", f"python -m {module}", where)
-    else:
+    elif told is None:
         raise UsageError(
             f"{root}: found neither a Flask app (app = Flask(...) or def create_app) nor a job "
-            f"({', '.join(_JOB_SCRIPTS)} or a package's __main__.py); "
-            "say which with --data app_kind=... and --data wsgi_app=... or job_command=..."
+            f"({', '.join(_JOB_SCRIPTS)} or a package's __main__.py); say which with "
+            "--data app_kind=flask --data wsgi_app=MODULE:APP, or "
+            "--data app_kind=ml-job --data job_command='python ...'"
+        )
+    else:
+        guess.set("app_kind", "ml-job", "your answer")
+
+
+def _wsgi_module(project: _Project, python_path: str) -> tuple[str, str, str] | None:
+    """(file, module, object) of a WSGI module such as wsgi.py (`app = create_app("production")`):
+    a server pointed there gets the production configuration the project chose."""
+    for name in _WSGI_MODULES:
+        path = project.root / name
+        if not project.source(path):
+            continue
+        try:
+            text = files.read_text(path, strict=False)
+        except UsageError:
+            continue
+        module = _module(project.root, path, python_path)
+        if module and (m := _WSGI_OBJECT.search(text)):
+            return name, module, m[1]
+    return None
+
+
+def _refuse_unsupported(
+    project: _Project,
+    pyproject: _Pyproject,
+    pipfile: _Pipfile,
+    guess: Guess,
+    asgi: tuple[Path, str] | None,
+) -> None:
+    """Web frameworks with no stack here are refused by name, before they are mistaken for
+    a job (a FastAPI main.py would run, exit 0 and serve nothing)."""
+    root = project.root
+    if asgi is not None:
+        path, framework = asgi
+        where = path.relative_to(root).as_posix()
+        raise UsageError(
+            f"{root}: {where} is a {framework} app (ASGI); dockwright's web stack serves "
+            "Flask (WSGI) with gunicorn's sync workers, which cannot run it: not supported yet"
+        )
+    if project.source(root / "manage.py") or _declares(
+        project, pyproject, pipfile, guess, "django"
+    ):
+        raise UsageError(
+            f"{root}: a Django project; dockwright's web stack is Flask's (no migrate, "
+            "collectstatic or settings module in its images): not supported yet"
         )
 
 
