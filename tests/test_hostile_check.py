@@ -66,98 +66,243 @@ def cli(*args: str) -> list[str]:
     return [str(script) if script.exists() else "new-project", *args]
 
 
-# 1. Invalid input: exit 2, one line naming the file and the problem, nothing written.
+# 1. Files that cannot be parsed: one DW100 finding naming the file and what is wrong, the
+# other rules still run, nothing written. Input that cannot be read at all (a pipe, a device,
+# a file over its limit, no permission): exit 2, one line naming the file.
 
 MERGES = "".join(f"x{i}: &x{i} {{<<: [*x{i - 1}, *x{i - 1}]}}\n" for i in range(1, 40))
-INVALID: list[tuple[str, dict[str, Content], str]] = [
-    # (id, the project's files besides a plain Dockerfile, what the one line says)
-    ("compose-services-a-list", {"compose.yaml": "services:\n  - web\n"}, "services should be"),
-    ("compose-services-text", {"compose.yaml": "services: web\n"}, "services should be a mapping"),
-    ("compose-a-list", {"compose.yaml": "- services\n"}, "should be a mapping (services: ...)"),
-    ("compose-text", {"compose.yaml": "just text\n"}, "compose.yaml should be a mapping"),
-    ("compose-service-a-list", {"compose.yaml": "services:\n  web: [a]\n"}, "services.web"),
+UNPARSABLE: list[tuple[str, dict[str, Content], str, str]] = [
+    # (id, the project's files besides a plain Dockerfile, the file named, what DW100 says)
+    (
+        "compose-services-a-list",
+        {"compose.yaml": "services:\n  - web\n"},
+        "compose.yaml",
+        "services should be",
+    ),
+    (
+        "compose-services-text",
+        {"compose.yaml": "services: web\n"},
+        "compose.yaml",
+        "services should be a mapping",
+    ),
+    (
+        "compose-a-list",
+        {"compose.yaml": "- services\n"},
+        "compose.yaml",
+        "should be a mapping (services: ...)",
+    ),
+    ("compose-text", {"compose.yaml": "just text\n"}, "compose.yaml", "should be a mapping"),
+    (
+        "compose-service-a-list",
+        {"compose.yaml": "services:\n  web: [a]\n"},
+        "compose.yaml",
+        "services.web",
+    ),
     (
         "compose-depends-on-text",
         {"compose.yaml": "services:\n  web:\n    depends_on: db\n"},
+        "compose.yaml",
         "services.web.depends_on should be",
     ),
     (
         "compose-depends-on-options-text",
         {"compose.yaml": "services:\n  web: {depends_on: {db: up}}\n  db: {image: postgres:17}\n"},
+        "compose.yaml",
         "services.web.depends_on should be",
     ),
     (
         "compose-override-services-a-list",
         {"compose.yaml": "services: {}\n", "compose.override.yaml": "services: [web]\n"},
-        "compose.override.yaml: services should be",
+        "compose.override.yaml",
+        "services should be",
     ),
-    ("compose-not-utf8", {"compose.yaml": b"services:\n  w\xe9b: {}\n"}, "not UTF-8"),
-    ("compose-bad-date", {"compose.yaml": "x-when: 2024-13-45\n"}, "is not valid YAML"),
-    ("compose-long-number", {"compose.yaml": "x-n: " + "1" * 5000}, "is not valid YAML"),
-    ("compose-deep", {"compose.yaml": "x: " + "[" * 5000 + "]" * 5000}, "nested too deeply"),
-    ("project-text", {"pyproject.toml": 'project = "app"\n'}, "[project] should be a table"),
+    (
+        "compose-not-utf8",
+        {"compose.yaml": b"services:\n  w\xe9b: {}\n"},
+        "compose.yaml",
+        "not UTF-8",
+    ),
+    (
+        "compose-bad-date",
+        {"compose.yaml": "x-when: 2024-13-45\n"},
+        "compose.yaml",
+        "not valid YAML",
+    ),
+    (
+        "compose-long-number",
+        {"compose.yaml": "x-n: " + "1" * 5000},
+        "compose.yaml",
+        "not valid YAML",
+    ),
+    (
+        "compose-deep",
+        {"compose.yaml": "x: " + "[" * 5000 + "]" * 5000},
+        "compose.yaml",
+        "nested too deeply",
+    ),
+    (
+        "compose-not-yaml",
+        {"compose.yaml": "services: [\n"},
+        "compose.yaml",
+        "not valid YAML at line 2",
+    ),
+    (
+        "project-text",
+        {"pyproject.toml": 'project = "app"\n'},
+        "pyproject.toml",
+        "[project] should be a table",
+    ),
     (
         "dependencies-text",
         {"pyproject.toml": '[project]\ndependencies = "flask"\n'},
+        "pyproject.toml",
         "project.dependencies should be a list, not text",
     ),
     (
         "dependencies-numbers",
         {"pyproject.toml": "[project]\ndependencies = [1]\n"},
+        "pyproject.toml",
         "project.dependencies should hold only strings",
     ),
     (
         "extras-text",
         {"pyproject.toml": '[project.optional-dependencies]\ndev = "pytest"\n'},
+        "pyproject.toml",
         "project.optional-dependencies.dev should be a list",
     ),
     (
         "dependency-groups-text",
         {"pyproject.toml": 'dependency-groups = "dev"\n'},
+        "pyproject.toml",
         "[dependency-groups] should be a table",
     ),
-    ("poetry-text", {"pyproject.toml": '[tool]\npoetry = "yes"\n'}, "[tool.poetry] should be"),
+    (
+        "poetry-text",
+        {"pyproject.toml": '[tool]\npoetry = "yes"\n'},
+        "pyproject.toml",
+        "[tool.poetry] should be",
+    ),
     (
         "poetry-groups-a-list",
         {"pyproject.toml": "[tool.poetry]\ngroup = [1]\n"},
+        "pyproject.toml",
         "tool.poetry.group should be a table",
     ),
-    ("pyproject-long-number", {"pyproject.toml": "x = " + "1" * 5000}, "is not valid TOML"),
-    ("pyproject-deep", {"pyproject.toml": "x = " + "[" * 5000 + "]" * 5000}, "not valid TOML"),
-    ("uv-lock-package-text", {"uv.lock": 'package = "x"\n'}, "uv.lock: package should be"),
-    ("poetry-lock-package-numbers", {"poetry.lock": "package = [1]\n"}, "should be a table"),
-    ("poetry-lock-name-number", {"poetry.lock": "[[package]]\nname = 1\n"}, "name should be"),
+    ("pyproject-not-toml", {"pyproject.toml": "[project\n"}, "pyproject.toml", "not valid TOML"),
+    (
+        "pyproject-long-number",
+        {"pyproject.toml": "x = " + "1" * 5000},
+        "pyproject.toml",
+        "not valid TOML",
+    ),
+    (
+        "pyproject-deep",
+        {"pyproject.toml": "x = " + "[" * 5000 + "]" * 5000},
+        "pyproject.toml",
+        "not valid TOML",
+    ),
+    ("uv-lock-package-text", {"uv.lock": 'package = "x"\n'}, "uv.lock", "package should be"),
+    (
+        "poetry-lock-package-numbers",
+        {"poetry.lock": "package = [1]\n"},
+        "poetry.lock",
+        "should be a table",
+    ),
+    (
+        "poetry-lock-name-number",
+        {"poetry.lock": "[[package]]\nname = 1\n"},
+        "poetry.lock",
+        "name should be",
+    ),
     (
         "pipfile-lock-a-list",
         {"Pipfile": "[packages]\nflask = '*'\n", "Pipfile.lock": "[]"},
+        "Pipfile.lock",
         "Pipfile.lock should be a JSON object, not a list",
     ),
     (
         "pipfile-lock-default-a-list",
         {"Pipfile": "[packages]\nflask = '*'\n", "Pipfile.lock": '{"default": ["flask"]}'},
-        "Pipfile.lock: default should be a JSON object, not a list",
+        "Pipfile.lock",
+        "default should be a JSON object, not a list",
     ),
     (
         "pipfile-lock-not-json",
         {"Pipfile": "[packages]\n", "Pipfile.lock": "{"},
-        "Pipfile.lock is not valid JSON",
+        "Pipfile.lock",
+        "not valid JSON",
     ),
     (
         "pipfile-lock-not-utf8",
         {"Pipfile": "[packages]\n", "Pipfile.lock": b'{"default": {"caf\xe9": {}}}'},
-        "Pipfile.lock cannot be read: not UTF-8",
+        "Pipfile.lock",
+        "not UTF-8",
     ),
     (
         "pipfile-packages-text",
         {"Pipfile": 'packages = "flask"\n', "Pipfile.lock": "{}"},
-        "Pipfile: [packages] should be a table",
+        "Pipfile",
+        "[packages] should be a table",
     ),
     (
         "conda-sums-not-utf8",
         {"environment.yml": "", "conda-lock.yml": "", "conda-lock.sha256": b"\xff  x\n"},
-        "conda-lock.sha256 cannot be read: not UTF-8",
+        "conda-lock.sha256",
+        "not UTF-8",
     ),
+    (
+        "dockerfile-unknown-instruction",
+        {"Dockerfile": "FORM python:3.13\n"},
+        "Dockerfile",
+        "unknown instruction FORM",
+    ),
+    (
+        "dockerfile-run-before-from",
+        {"Dockerfile": "RUN ls\n" + DOCKERFILE},
+        "Dockerfile",
+        "RUN before the first FROM",
+    ),
+    ("dockerfile-no-from", {"Dockerfile": "ARG X=1\n"}, "Dockerfile", "no FROM instruction"),
+]
+
+
+@pytest.mark.parametrize(
+    ("files", "name", "message"), [pytest.param(*case[1:], id=case[0]) for case in UNPARSABLE]
+)
+def test_a_file_that_cannot_be_parsed_is_a_dw100_finding(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, Content],
+    name: str,
+    message: str,
+) -> None:
+    project = make(tmp_path / "project", files)
+    before = tree(tmp_path)
+
+    code = main(["check", str(project), "--format", "json"])
+
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert "finding(s) at or above warning" in one_line(captured.err)
+    report = json.loads(captured.out)
+    [unparsable] = [f for f in report["findings"] if f["rule"] == "DW100"]
+    assert unparsable["file"] == name
+    assert unparsable["severity"] == "error"
+    assert message in unparsable["why"]
+    assert tree(tmp_path) == before, "something was written"
+
+
+def test_the_other_rules_run_past_an_unparsable_file(tmp_path: Path) -> None:
+    files: dict[str, Content] = {"compose.yaml": "services: [\n", "Dockerfile": INSTALLS}
+    files["requirements.txt"] = "flask\n"
+    findings = check(make(tmp_path / "project", files))
+    assert {f.rule for f in findings} >= {"DW100", "DW105", "DW107"}
+
+
+INVALID: list[tuple[str, dict[str, Content], str]] = [
+    # (id, the project's files besides a plain Dockerfile, what the one line says)
     ("fifo-dockerfile", {"Dockerfile.dev": fifo}, "Dockerfile.dev is not a regular file"),
+    ("fifo-nested-dockerfile", {"app/Dockerfile": fifo}, "app/Dockerfile is not a regular file"),
     ("fifo-compose", {"compose.yaml": fifo}, "compose.yaml is not a regular file"),
     ("fifo-pyproject", {"pyproject.toml": fifo}, "pyproject.toml is not a regular file"),
     ("fifo-dockerignore", {".dockerignore": fifo}, ".dockerignore is not a regular file"),
@@ -171,6 +316,11 @@ INVALID: list[tuple[str, dict[str, Content], str]] = [
         "zero-requirements",
         {"Dockerfile": INSTALLS, "requirements.txt": link("/dev/zero")},
         "requirements.txt is not a regular file",
+    ),
+    (
+        "looping-dockerfile",
+        {"Dockerfile.prod": link("Dockerfile.prod")},
+        "Dockerfile.prod cannot be read",
     ),
     (
         "huge-requirements",
@@ -287,8 +437,7 @@ def test_odd_references_are_findings_not_errors(tmp_path: Path, files: dict[str,
     (tmp_path / "outside.txt").write_text("django\n")
     findings = check(make(tmp_path / "project", files))
     unpinned = [f.detail for f in findings if f.rule == "DW107"]
-    assert "django" not in unpinned
-    assert unpinned == (["flask"] if "requirements.txt" in files else [])
+    assert unpinned == (["unpinned: flask (line 2)"] if "requirements.txt" in files else [])
 
 
 # 3. Bounded time: no input makes a rule backtrack, and hadolint has a time limit.
@@ -323,7 +472,7 @@ RULES_ONLY = """
 import json, sys
 from pathlib import Path
 from dockwright import check
-check.hadolint = lambda directory, dockerfiles: []
+check.hadolint.run = lambda directory, names: []
 print(json.dumps(sorted({f.rule for f in check.check(Path(sys.argv[1]))})))
 """
 LINES = "".join(f"  s{i}: {{depends_on: [db]}}\n" for i in range(2000)) + "#\n" * 100_000
@@ -360,6 +509,22 @@ BIG: list[tuple[str, dict[str, Content], set[str]]] = [
         {"DW103"},
     ),
     ("stages", {"Dockerfile": "FROM a:1\n" * 29_000}, {"DW103"}),
+    (
+        "stage-chain",
+        {
+            "Dockerfile": "FROM a:1 AS s0\n"
+            + "".join(f"FROM s{i} AS s{i + 1}\nRUN pip install -r r{i}.txt\n" for i in range(5000))
+        },
+        {"DW102", "DW103"},
+    ),
+    (
+        "copies-and-requirements",
+        {
+            "Dockerfile": "FROM python:3.13-slim\n"
+            + "".join(f"COPY r{i}.txt /r/\nRUN pip install -r /r/x{i}.txt\n" for i in range(5000))
+        },
+        {"DW102", "DW103"},
+    ),
     ("dockerignore-brackets", {".dockerignore": "[" * 50_000 + "\n"}, {"DW105"}),
     (
         "compose-lines",
@@ -388,10 +553,16 @@ def test_large_inputs_take_linear_time(
 def test_nested_yaml_merges_are_refused_not_expanded(tmp_path: Path) -> None:
     project = make(tmp_path / "project", {"compose.yaml": "x0: &x0 {a: 1}\n" + MERGES})
     result = subprocess.run(
-        cli("check", str(project)), capture_output=True, text=True, timeout=60, check=False
+        cli("check", str(project), "--format", "json"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
-    assert result.returncode == 2
-    assert "merge keys (<<) expand to more than" in one_line(result.stderr)
+    assert result.returncode == 1, result.stderr
+    [unparsable] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "DW100"]
+    assert unparsable["file"] == "compose.yaml"
+    assert "merge keys (<<) expand to more than" in unparsable["why"]
 
 
 def test_hadolint_that_does_not_finish_is_a_warning(
@@ -400,7 +571,7 @@ def test_hadolint_that_does_not_finish_is_a_warning(
     run = "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
     slow = DOCKERFILE + run * 1500  # hadolint takes about 15 s over it
     project = make(tmp_path / "project", {"Dockerfile": slow, "Dockerfile.dev": DOCKERFILE})
-    monkeypatch.setattr(dockwright.check, "HADOLINT_TIMEOUT", 0.5)
+    monkeypatch.setattr(dockwright.check.hadolint, "TIMEOUT", 0.5)
     started = time.monotonic()
     findings = check(project)
     assert time.monotonic() - started < 10

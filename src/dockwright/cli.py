@@ -331,13 +331,41 @@ def _adopt(args: argparse.Namespace) -> int:
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
     from dockwright import check
 
+    parser.description = (
+        f"{parser.description} dockwright's rules are {check.rule_range()}; "
+        "--list-rules lists them with their severity."
+    )
     _directory_argument(parser)
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(
         "--fail-on",
-        choices=(*reversed(check.SEVERITIES), "never"),
-        default="warning",
-        help="the lowest severity that fails the check (default: warning)",
+        choices=check.FAIL_ON,
+        default=None,
+        help="the lowest severity that fails the check (default: the fail-on of the "
+        "project's [tool.dockwright.check], else warning)",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=None,
+        metavar="CODES",
+        help="leave out these rules' findings: comma-separated codes, dockwright's "
+        f"({check.rule_range()}) or hadolint's (DL3008, SC2086); repeatable; over the "
+        "project's [tool.dockwright.check] ignore",
+    )
+    parser.add_argument(
+        "-f",
+        "--file",
+        action="append",
+        type=Path,
+        default=[],
+        dest="files",
+        metavar="PATH",
+        help="a Dockerfile to check (relative to DIR; repeatable), instead of every "
+        "Dockerfile found under DIR",
+    )
+    parser.add_argument(
+        "--list-rules", action="store_true", help="list dockwright's rules and exit"
     )
 
 
@@ -347,21 +375,35 @@ def _check(args: argparse.Namespace) -> int:
     from dockwright import check
     from dockwright.console import error, say, text
 
-    findings = check.check(args.dir)
-    failed = check.failing(findings, args.fail_on)
+    if args.list_rules:
+        rules = Table(title="dockwright's rules", title_justify="left")
+        for column in ("Rule", "Severity", "What"):
+            rules.add_column(column)
+        for code, rule in check.RULES.items():
+            rules.add_row(code, rule.severity, rule.title)
+        say(rules)
+        return 0
+    report = check.audit(args.dir, ignore=args.ignore, fail_on=args.fail_on, dockerfiles=args.files)
+    findings = report.findings
+    failed = check.failing(findings, report.fail_on)
     if args.format == "json":
-        text(check.as_json(args.dir, findings))
-    elif findings:
-        table = Table(title=f"Findings in {args.dir}", title_justify="left", show_lines=True)
-        for column in ("Severity", "Rule", "Where", "Why", "How to fix"):
-            table.add_column(column)
-        for f in findings:
-            table.add_row(f.severity, f.rule, f.where, f.why, f.fix)
-        say(table)
+        text(check.as_json(report))
     else:
-        say(f"{args.dir}: no findings.")
+        if findings:
+            table = Table(title=f"Findings in {args.dir}", title_justify="left", show_lines=True)
+            for column in ("Severity", "Rule", "Where", "Why", "How to fix"):
+                table.add_column(column)
+            for f in findings:
+                table.add_row(f.severity, f.rule, f.where, f.why, f.fix)
+            say(table)
+        else:
+            say(f"{args.dir}: no findings.")
+        for name, why in report.development.items():
+            say(f"{name}: read as a development image ({why}); DW103 and DW104 do not apply")
+        for note in report.notes:
+            say(f"Note: {note}")
     if failed:
-        error(f"{len(failed)} finding(s) at or above {args.fail_on} in {args.dir}")
+        error(f"{len(failed)} finding(s) at or above {report.fail_on} in {args.dir}")
         return 1
     return 0
 
@@ -446,7 +488,8 @@ COMMANDS = {
     "check": Command(
         summary="audit any Docker setup",
         description="Audit a Docker setup for a Python project, dockwright's or anyone's: "
-        "hadolint's findings plus dockwright's rules (DW101-DW110).",
+        "hadolint's findings plus dockwright's rules, for every Dockerfile under DIR with its "
+        "build context.",
         exit_codes="Exit 0: nothing at or above --fail-on; 1: findings at or above it; "
         "2: invalid input; 130: interrupted.",
         arguments=_check_arguments,

@@ -1,0 +1,77 @@
+"""DW105: a build context whose .dockerignore lets the repository, environments or secrets in."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from pathlib import Path
+
+from dockwright.check.project import HAND_WRITTEN, Project
+from dockwright.check.registry import Hit, rule
+
+WANTED = {".git": (".git",), ".venv": (".venv", "venv"), ".env": (".env",)}
+
+
+@rule(
+    "DW105",
+    "warning",
+    ".dockerignore does not keep out the repository, environments and secrets",
+    "without it, .git, a local .venv or .env (secrets) are sent to the daemon and can be "
+    "copied into an image",
+    "add a .dockerignore with at least .git, .venv and .env",
+)
+def dockerignore(project: Project) -> Iterator[Hit]:
+    seen: set[Path] = set()
+    for dockerfile in project.dockerfiles:
+        # BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile first.
+        own = dockerfile.path.with_name(dockerfile.path.name + ".dockerignore")
+        path = own if project.is_file(own) else dockerfile.context / ".dockerignore"
+        if path in seen:
+            continue
+        seen.add(path)
+        name = project.name(path)
+        if not project.is_file(path):
+            yield Hit(name, None, "there is no .dockerignore")
+            continue
+        patterns = [
+            line.strip().lstrip("/").removeprefix("**/").rstrip("/")
+            for line in project.text(path, limit=HAND_WRITTEN, strict=False).splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "!"))
+        ]
+        missing = [
+            entry
+            for entry, entry_names in WANTED.items()
+            if not any(_ignores(p, n) for n in entry_names for p in patterns)
+        ]
+        if missing:
+            yield Hit(name, None, f"missing {', '.join(missing)}")
+
+
+def _ignores(pattern: str, name: str) -> bool:
+    """fnmatch for a short name. A pattern with more parts other than `*` than the name has
+    characters cannot match it, and is not translated: fnmatch's translation of a long
+    pattern takes quadratic time (a line of 50,000 `[` takes minutes)."""
+    if not any(c in pattern for c in "*?["):
+        return pattern == name
+    return _glob_parts(pattern, len(name) + 1) <= len(name) and fnmatch.fnmatchcase(name, pattern)
+
+
+def _glob_parts(pattern: str, enough: int) -> int:
+    """How many parts other than `*` a glob has (a [...] class is one), counting up to
+    enough: each part costs at most one scan of the pattern, so at most `enough` scans."""
+    parts = 0
+    index = 0
+    while index < len(pattern) and parts < enough:
+        if pattern[index] == "*":
+            index += 1
+            continue
+        parts += 1
+        if pattern[index] == "[":
+            inner = index + 1
+            inner += pattern.startswith("!", inner)
+            inner += pattern.startswith("]", inner)
+            close = pattern.find("]", inner)
+            index = close + 1 if close >= 0 else index + 1
+        else:
+            index += 1
+    return parts

@@ -1,0 +1,49 @@
+"""DW106: a base image without a tag, or :latest."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from dockwright.check.project import Project
+from dockwright.check.registry import Hit, rule
+
+# Linear: every part after the name is optional, so a match never backtracks.
+_VARIABLE = re.compile(r"\$\{?(\w+)(?::-([^}]*))?\}?")
+
+
+@rule(
+    "DW106",
+    "warning",
+    "base image not pinned",
+    "an untagged or :latest base changes under you between builds",
+    "name a tag (python:3.13-slim), or a digest for byte-for-byte builds",
+)
+def unpinned_base(project: Project) -> Iterator[Hit]:
+    for dockerfile in project.sound_dockerfiles():
+        defaults: dict[str, str] = {}
+        stage_names: set[str] = set()
+        for ins in dockerfile.instructions:
+            if ins.keyword == "ARG" and ins.stage == -1:
+                key, _, value = ins.text.partition("=")
+                defaults[key.strip()] = value.strip().strip('"')
+            if ins.keyword != "FROM":
+                continue
+            words = ins.arguments
+            image = words[0] if words else ""
+            if len(words) >= 3 and words[1].upper() == "AS":
+                stage_names.add(words[2].lower())
+            if image.lower() in stage_names or image == "scratch":
+                continue
+            resolved = _VARIABLE.sub(functools.partial(_default, defaults), image)
+            if "@sha256:" in resolved:
+                continue
+            tag = resolved.rsplit("/", 1)[-1].partition(":")[2]
+            if not tag or tag == "latest" or tag.startswith("-") or tag.endswith("-"):
+                yield Hit(dockerfile.name, ins.line, f"FROM {image}")
+
+
+def _default(defaults: dict[str, str], match: re.Match[str]) -> str:
+    """An ARG's value before the first FROM, else the ${NAME:-default} given with it."""
+    return defaults.get(match[1], match[2] or "")

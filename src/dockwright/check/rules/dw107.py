@@ -1,0 +1,100 @@
+"""DW107: dependencies the build installs without pinning them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from dockwright.check.dockerfile import Dockerfile
+from dockwright.check.managers import (
+    LOCKED,
+    conda_environment_file,
+    is_local,
+    locked_install,
+    requirement_files,
+)
+from dockwright.check.project import Project, inside
+from dockwright.check.registry import Hit, rule
+
+
+@rule(
+    "DW107",
+    "warning",
+    "dependencies not pinned",
+    "an unpinned requirement installs whatever is newest at build time",
+    "pin every package (pip-compile with --generate-hashes, or a lock: uv.lock, "
+    "poetry.lock, Pipfile.lock, conda-lock.yml)",
+)
+def unpinned(project: Project) -> Iterator[Hit]:
+    for dockerfile in project.sound_dockerfiles():
+        commands = [
+            words
+            for stage in dockerfile.stages
+            for ins in stage.instructions
+            for words in ins.commands
+        ]
+        yield from _unpinned_requirements(project, dockerfile, _requirements(dockerfile))
+        if any(conda_environment_file(words) for words in commands):
+            yield Hit(
+                project.name(dockerfile.context / "environment.yml"),
+                None,
+                "conda solves environment.yml at build time",
+            )
+        for manager in LOCKED:
+            lock = dockerfile.context / manager.lock
+            if any(locked_install(words, manager) for words in commands) and not project.is_file(
+                lock
+            ):
+                yield Hit(
+                    project.name(lock),
+                    None,
+                    f"there is no {manager.lock}: the build resolves the dependencies itself",
+                )
+
+
+def _requirements(dockerfile: Dockerfile) -> list[Path]:
+    """The requirements files pip or uv installs (-r), found in the build context: where
+    the COPY, ADD or bind mount before the install took the path the command names from."""
+    found: dict[Path, None] = {}
+    for stage in dockerfile.stages:
+        for ins in stage.instructions:
+            for words in ins.commands:
+                for name in requirement_files(words):
+                    relative = dockerfile.context_file(stage, ins, name)
+                    if relative is None:  # not copied: the path as the context has it
+                        relative = name.lstrip("/").removeprefix("app/")
+                    path = inside(dockerfile.context, relative)
+                    if path is not None:
+                        found.setdefault(path)
+    return list(found)
+
+
+def _unpinned_requirements(
+    project: Project, dockerfile: Dockerfile, paths: list[Path]
+) -> Iterator[Hit]:
+    """One finding per requirements file (these and those they include with -r, each read
+    once) that has unpinned lines, at its first, listing them all."""
+    seen: set[Path] = set()
+    pending = paths[::-1]
+    while pending:
+        path = pending.pop()
+        if path in seen or not project.is_file(path):
+            continue
+        seen.add(path)
+        lines = []
+        text = project.text(path, strict=False).replace("\\\n", " ")
+        for number, line in enumerate(text.splitlines(), start=1):
+            spec = line.split(" #")[0].strip()
+            if spec.startswith(("-r ", "--requirement ")):
+                relative = os.path.join(os.path.dirname(project.name(path)), spec.split()[1])
+                if (included := inside(project.root, relative)) is not None:
+                    pending.append(included)
+                continue
+            if not spec or spec.startswith(("#", "-")) or is_local(spec):
+                continue
+            if "==" not in spec.split(";")[0] and " @ " not in spec:
+                lines.append((number, spec.split()[0]))
+        if lines:
+            listed = ", ".join(f"{spec} (line {number})" for number, spec in lines)
+            yield Hit(project.name(path), lines[0][0], f"unpinned: {listed}")
