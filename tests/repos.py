@@ -248,6 +248,64 @@ def uv_with_backend(root: Path) -> None:
     )
 
 
+def flask_tutorial(root: Path) -> None:
+    """Shaped like Flask's own tutorial (flaskr): an application factory with
+    instance_relative_config whose SQLite database lives in the instance folder (made at
+    start), `/` reading it and `/hello` not; Flask 2.0, which has no `flask --app`; no
+    declared Python version, no .gitignore entry for .env."""
+    write(
+        root,
+        {
+            "flaskr/__init__.py": """
+            import os
+            import sqlite3
+
+            from flask import Flask
+
+
+            def create_app(test_config=None):
+                app = Flask(__name__, instance_relative_config=True)
+                app.config.from_mapping(
+                    DATABASE=os.path.join(app.instance_path, "flaskr.sqlite")
+                )
+                if test_config is not None:
+                    app.config.update(test_config)
+                os.makedirs(app.instance_path, exist_ok=True)
+                with sqlite3.connect(app.config["DATABASE"]) as db:
+                    db.execute("CREATE TABLE IF NOT EXISTS visit (at TEXT)")
+
+                @app.route("/hello")
+                def hello():
+                    return "Hello, World!"
+
+                @app.route("/")
+                def index():
+                    with sqlite3.connect(app.config["DATABASE"]) as db:
+                        db.execute("INSERT INTO visit VALUES (datetime('now'))")
+                        count = db.execute("SELECT count(*) FROM visit").fetchone()[0]
+                    return f"{count} visit(s)"
+
+                return app
+        """,
+            "requirements.txt": (
+                "flask==2.0.3\nwerkzeug==2.0.3\njinja2==3.0.3\nitsdangerous==2.0.1\n"
+                "click==8.0.4\nmarkupsafe==3.0.2\ngunicorn==23.0.0\npytest==8.4.2\n"
+            ),
+            "tests/test_flaskr.py": """
+            from flaskr import create_app
+
+
+            def test_visits_are_counted(tmp_path):
+                app = create_app({"DATABASE": str(tmp_path / "test.sqlite")})
+                client = app.test_client()
+                assert client.get("/").data == b"1 visit(s)"
+                assert client.get("/").data == b"2 visit(s)"
+        """,
+            ".gitignore": "__pycache__/\ninstance/\n",
+        },
+    )
+
+
 REPOS: dict[str, Callable[[Path], None]] = {
     "pip-flask": pip_flask,
     "poetry-flask": poetry_flask,
@@ -255,6 +313,7 @@ REPOS: dict[str, Callable[[Path], None]] = {
     "pipenv-job": pipenv_job,
     "conda-job": conda_job,
     "uv-backend-job": uv_with_backend,
+    "flask-tutorial": flask_tutorial,
 }
 
 

@@ -66,6 +66,14 @@ EXPECTED: dict[str, dict[str, str | bool]] = {
         "source_paths": "forecast/",
         "python_version": "3.12",
     },
+    "flask-tutorial": {
+        "package_manager": "pip",
+        "app_kind": "flask",
+        "wsgi_app": "flaskr:create_app()",
+        "writable_paths": "instance",
+        "health_path": "/hello",  # / needs the database
+        "source_paths": "flaskr/",
+    },
     "uv-backend-job": {
         "package_manager": "uv",
         "prod_group": "",
@@ -429,3 +437,39 @@ def test_the_manager_given_wins_when_its_files_are_there(tmp_path: Path) -> None
     assert (chosen["package_manager"], chosen["requirements_prod"]) == ("pip", "requirements.txt")
     with pytest.raises(UsageError, match=r"package_manager=poetry, but its files are not found"):
         detect(tmp_path, {"package_manager": "poetry"})
+
+
+@pytest.mark.parametrize(
+    ("code", "python_path", "expected"),
+    [
+        ('handler = RotatingFileHandler("logs/app.log")\n', "", "logs"),
+        ('logging.basicConfig(filename="var/log.txt")\n', "", "var"),
+        ("app = Flask(__name__, instance_relative_config=True)\n", "src", "src/instance"),
+        ('URI = "sqlite:///shop.db"  # Flask-SQLAlchemy: in the instance folder\n', "", "instance"),
+        ('URI = "sqlite:////var/lib/shop.db"\n', "", ""),  # absolute: the user's own volume
+    ],
+)
+def test_the_folders_an_app_writes_are_found(
+    tmp_path: Path, code: str, python_path: str, expected: str
+) -> None:
+    package = tmp_path / python_path / "shop"
+    repos.write(
+        package,
+        {"__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n", "config.py": code},
+    )
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    guess = detect(tmp_path)
+    assert guess.answers["writable_paths"] == expected
+    assert guess.reasons["writable_paths"]
+
+
+def test_what_the_app_writes_is_a_volume_in_production(tmp_path: Path) -> None:
+    repo = repos.make("flask-tutorial", tmp_path)
+    assert main(["adopt", str(repo), "--yes"]) == 0
+    dockerfile = (repo / "Dockerfile").read_text()
+    assert "RUN mkdir -p /app/instance && chown app:app /app/instance\n" in dockerfile
+    assert dockerfile.index("chown app:app /app/instance") < dockerfile.index("USER 10001")
+    prod = yaml.safe_load((repo / "compose.prod.yaml").read_text())
+    assert prod["services"]["web"]["read_only"] is True
+    assert prod["services"]["web"]["volumes"] == ["app-instance:/app/instance"]
+    assert "app-instance" in prod["volumes"]

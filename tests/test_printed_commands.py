@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -21,7 +22,9 @@ import poetry_index
 import pytest
 
 import dap
+import repos
 from conftest import BUILDABLE, docker_engine, python_offered, stack_id, tool
+from dockwright.cli import main
 from test_docker import Compose
 
 pytestmark = pytest.mark.docker
@@ -275,3 +278,42 @@ def test_every_printed_command_runs(tmp_path: Path, stack: dict[str, str]) -> No
         assert not unrun, unrun
     finally:
         user.clean()
+
+
+def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project shaped like Flask's tutorial (tests/repos.py: Flask 2.0, an instance folder
+    holding its SQLite database, `/` needing it, no .env in .gitignore): the next steps adopt
+    printed, run in order, then production as compose.prod.yaml's first line gives it. The
+    development server starts on a Flask without `--app`, the instance folder is writable in
+    production's read-only container, .env is never committed, and the project's own files
+    stay byte for byte."""
+    repo = repos.make("flask-tutorial", tmp_path)
+    before = repos.files(repo)
+    assert main(["adopt", str(repo), "--yes"]) == 0
+    steps = panel_commands(capsys.readouterr().out)
+    user = User(repo)
+    user.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{user.env['PATH']}"
+    try:
+        for step in steps:
+            user.run(step)
+        assert user.get("/hello") == (200, "Hello, World!")  # the health check's route
+        assert user.get("/") == (200, "1 visit(s)")
+        user.run("docker compose down")
+
+        production = (repo / "compose.prod.yaml").read_text().splitlines()[0]
+        user.run(production.removeprefix("# Production: ") + " --wait")
+        assert user.get("/") == (200, "1 visit(s)")  # its own volume, written by the app user
+        assert user.get("/") == (200, "2 visit(s)")
+    finally:
+        user.clean()
+    after = repos.files(repo, skip=(".gitignore",))
+    assert {name: after[name] for name in before if name != ".gitignore"} == {
+        name: content for name, content in before.items() if name != ".gitignore"
+    }
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "Dockerfile" in tracked
+    assert ".env" not in tracked

@@ -126,6 +126,7 @@ def test_adopt_asks_to_confirm_the_guesses(tmp_path: Path) -> None:
         "Python version",
         "Database service",
         "What the production image copies",
+        "Folders the app writes to",
         "The directory holding",
         "The WSGI app",
     ):

@@ -56,6 +56,18 @@ _JOB_SCRIPTS = ("train.py", "main.py", "run.py", "job.py", "pipeline.py")
 # The module a WSGI server is pointed at, when a project has one: it picks the configuration.
 _WSGI_MODULES = ("wsgi.py", "app/wsgi.py")
 _WSGI_OBJECT = re.compile(r"^(app|application)[ \t]*(?::[^=\n]*)?=", re.M)
+# What a Flask app writes to at run time: its instance folder (Flask-SQLAlchemy 3 keeps a
+# relative sqlite:/// database there), and the folder of a log file it opens.
+_INSTANCE = re.compile(r"instance_relative_config\s*=\s*True|\binstance_path\b|sqlite:///(?!/)")
+_LOG_FOLDER = re.compile(r"(?:FileHandler\(\s*|filename\s*=\s*)[\"']([A-Za-z0-9_-]+)/[^\"'/]+[\"']")
+# A route without parameters and the body of its view (to the next line as little indented
+# as its def); a view that needs a database or a login cannot serve a health check.
+_ROUTE = re.compile(
+    r"^[ \t]*@\w+\.(?:route|get)\([ \t]*[\"'](/[\w./-]*)[\"'][^\n]*\n"
+    r"((?:[ \t]*@[^\n]*\n)*([ \t]*)def [^\n]*\n(?:(?:\3[ \t]+[^\n]*|[ \t]*)\n)*)",
+    re.M,
+)
+_NEEDS_STATE = re.compile(r"\b(?:db|get_db|database|query|execute|session|cursor|login_required)\b")
 # Web frameworks dockwright has no stack for, and how to recognise them in code.
 _ASGI_APP = re.compile(r"^[^\W\d]\w*[ \t]*=[ \t]*(FastAPI|Starlette|Quart|Litestar)\(", re.M)
 _HEALTH_PATHS = ("/health", "/healthz", "/healthcheck", "/ping", "/status")
@@ -591,7 +603,11 @@ def _app_kind(
     factory: tuple[Path, str] | None = None
     instance: tuple[Path, str, str] | None = None
     asgi: tuple[Path, str] | None = None
+    writes: dict[str, str] = {}  # folder -> why the app writes there
+    if project.directory(root / "instance"):
+        writes["instance"] = "Flask's instance folder (instance/)"
     routes: set[str] = set()
+    stateless: dict[str, None] = {}  # routes whose view uses no database or login, in order
     unread: list[Path] = []
     for path in sources:  # one at a time: only what was found in each is kept
         try:
@@ -610,7 +626,16 @@ def _app_kind(
             instance = (path, module, m[1])
         if asgi is None and (m := _ASGI_APP.search(text)):
             asgi = (path, m[1])
+        where = path.relative_to(root).as_posix()
+        where = f" ({where})" if _PLAIN_PATH.fullmatch(where) else ""
+        if _INSTANCE.search(text):
+            writes.setdefault("instance", f"Flask's instance folder{where}")
+        for folder in _LOG_FOLDER.findall(text):
+            writes.setdefault(folder, f"a log file in {folder}/{where}")
         routes.update(h for h in _HEALTH_PATHS if f'"{h}"' in text or f"'{h}'" in text)
+        for route, body, _ in _ROUTE.findall(text):
+            if not _NEEDS_STATE.search(body):
+                stateless.setdefault(route, None)
     if unread:
         names = [p.relative_to(root).as_posix() for p in unread]
         shown = [n for n in names if _PLAIN_PATH.fullmatch(n)][:3]
@@ -625,8 +650,11 @@ def _app_kind(
     if not (settled or factory or instance):
         _refuse_unsupported(project, pyproject, pipfile, guess, asgi)
     if told == "ml-job" or (told is None and not (factory or instance)):
+        writes.pop("instance", None)
+        _writable(writes, python_path, guess)
         _job(project, sources, python_path, guess, told)
         return
+    _writable(writes, python_path, guess)
     guess.set("app_kind", "flask", "a Flask app" if told is None else "your answer")
     if wsgi := _wsgi_module(project, python_path):
         where, module, name = wsgi
@@ -639,13 +667,15 @@ def _app_kind(
         path, module, name = instance
         where = path.relative_to(root).as_posix()
         guess.set("wsgi_app", f"{module}:{name}", f"{name} = Flask(...) in {where}")
-    health = next((h for h in _HEALTH_PATHS if h in routes), "/")
-    guess.set(
-        "health_path",
-        health,
-        "a route of the app" if health != "/" else "no health route found: the home page",
-    )
-    if health == "/":
+    if health := next((h for h in _HEALTH_PATHS if h in routes), None):
+        guess.set("health_path", health, "a health route of the app")
+    elif plain := next(iter(sorted(stateless, key=lambda r: r != "/")), None):
+        guess.set("health_path", plain, "no health route: a route whose view uses no database")
+        guess.warnings.append(
+            f"no /health route: the health check requests {plain} (it must answer 200)"
+        )
+    else:
+        guess.set("health_path", "/", "no health route found: the home page")
         guess.warnings.append("no /health route: the health check requests / (it must answer 200)")
     if not _declares(project, pyproject, pipfile, guess, "gunicorn"):
         guess.warnings.append(
@@ -682,6 +712,20 @@ def _job(
         )
     else:
         guess.set("app_kind", "ml-job", "your answer")
+
+
+def _writable(writes: dict[str, str], python_path: str, guess: Guess) -> None:
+    """The folders the app writes to, as writable_paths. Flask puts the instance folder
+    beside the app's package: under python_path for a src layout."""
+    folders = {
+        (f"{python_path}/instance" if name == "instance" and python_path else name): why
+        for name, why in writes.items()
+        if name not in ("scripts", "data", "models", "tmp")
+    }
+    if folders:
+        guess.set("writable_paths", " ".join(folders), "; ".join(folders.values()))
+    else:
+        guess.set("writable_paths", "", "no folder the app writes to found")
 
 
 def _wsgi_module(project: _Project, python_path: str) -> tuple[str, str, str] | None:
