@@ -5,6 +5,7 @@ the way the founding documents teach (tests/seeds below) get the findings they d
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,63 @@ def test_cli_table_json_and_fail_on(
     project = render(package_manager="uv", database="postgres")
     assert main(["check", str(project)]) == 0
     assert "no findings" in capsys.readouterr().out
+
+
+# One rule, one unit: each registered rule has a project that triggers it and one that does
+# not (tests/check_fixtures/<code>/triggers and .../passes).
+
+FIXTURES = Path(__file__).parent / "check_fixtures"
+
+
+def test_every_registered_rule_has_both_fixtures_and_no_fixture_is_left_over() -> None:
+    missing = [
+        f"{code}/{case}"
+        for code in RULES
+        for case in ("triggers", "passes")
+        if not (FIXTURES / code / case / "Dockerfile").is_file()
+    ]
+    assert not missing, f"rules without a fixture: {missing}"
+    assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(RULES)
+
+
+@pytest.mark.parametrize("case", ["triggers", "passes"])
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_each_rule_fires_on_its_fixture_alone(tmp_path: Path, code: str, case: str) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / code / case, project)
+    found = [f for f in check(project) if f.rule == code]
+    if case == "triggers":
+        assert found, f"{code} did not fire on {case}"
+        assert all(f.title == RULES[code].title for f in found)
+    else:
+        assert not found, f"{code} fired on {case}: {found}"
+
+
+def test_the_registry_is_what_help_json_and_the_readme_show(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    first, last = min(RULES), max(RULES)
+    assert f"dockwright's rules are {first}-{last}" in text
+    assert "--list-rules" in text
+
+    assert main(["check", "--list-rules"]) == 0
+    listed = capsys.readouterr().out
+    for code, rule in RULES.items():
+        assert code in listed
+        assert rule.title[:30] in " ".join(listed.split())
+
+    shutil.copytree(FIXTURES / "DW106" / "triggers", tmp_path / "p")
+    assert main(["check", str(tmp_path / "p"), "--format", "json", "--fail-on", "never"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["rules"]) == set(RULES)
+    assert report["rules"]["DW106"]["title"] == RULES["DW106"].title
+
+
+def test_rules_are_registered_once() -> None:
+    from dockwright.check.registry import rule
+
+    with pytest.raises(ValueError, match="DW101 is registered twice"):
+        rule("DW101", "warning", "t", "w", "f")(lambda project: [])
