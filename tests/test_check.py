@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import STACKS, Render, stack_id
-from dockwright.check import RULES, check
+from dockwright.check import RULES, Finding, check
 from dockwright.cli import main
 from repos import write
+from test_hostile import one_line
 
 
 @pytest.mark.parametrize("stack", STACKS, ids=stack_id)
@@ -310,3 +311,93 @@ def test_rules_are_registered_once() -> None:
 
     with pytest.raises(ValueError, match="DW101 is registered twice"):
         rule("DW101", "warning", "t", "w", "f")(lambda project: [])
+
+
+# Leaving findings out: --ignore, `# dockwright ignore=` and [tool.dockwright.check].
+
+APT = "RUN apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*\n"
+IGNORABLE = {
+    # DW104 twice, DL3008 (unpinned apt packages) twice, DW105 (no .dockerignore).
+    "Dockerfile": "FROM python:3.13-slim\n"
+    + "# dockwright ignore=DW104, DL3008\n"
+    + APT
+    + "# another comment\n"
+    + APT
+    + "USER 10001\n",
+}
+
+
+def where(findings: list[Finding], code: str) -> list[str]:
+    return [f.where for f in findings if f.rule == code]
+
+
+def test_ignore_by_comment_on_the_line_before_an_instruction(tmp_path: Path) -> None:
+    write(tmp_path, IGNORABLE)
+    findings = check(tmp_path)
+    assert where(findings, "DW104") == ["Dockerfile:5"]
+    assert where(findings, "DL3008") == ["Dockerfile:5"]
+
+
+def test_a_blank_line_ends_an_ignore_comment(tmp_path: Path) -> None:
+    write(tmp_path, {"Dockerfile": "FROM python:3.13-slim\n# dockwright ignore=DW104\n\n" + APT})
+    assert where(check(tmp_path), "DW104") == ["Dockerfile:4"]
+
+
+def test_ignore_option_takes_dockwright_and_hadolint_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, IGNORABLE)
+    findings = check(tmp_path, ignore=["dw104,DL3008", "DW105"])
+    assert not {"DW104", "DL3008", "DW105"} & {f.rule for f in findings}
+    assert main(["check", str(tmp_path), "--ignore", "DW104,DL3008,DW105"]) == 0
+    out = capsys.readouterr().out
+    assert "DL3015" in out  # hadolint's other findings stay
+    assert not {"DW104", "DL3008", "DW105"} & set(out.split())
+
+
+def test_the_project_s_settings_and_the_options_that_win_over_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = '[tool.dockwright.check]\nignore = ["DW104"]\nfail-on = "error"\n'
+    write(tmp_path, {**IGNORABLE, "pyproject.toml": settings})
+    assert not where(check(tmp_path), "DW104")
+    assert main(["check", str(tmp_path), "--format", "json"]) == 0  # warnings, fail-on error
+    report = json.loads(capsys.readouterr().out)
+    assert report["fail_on"] == "error"
+    assert report["ignored"] == ["DW104"]
+    assert {f["rule"] for f in report["findings"]} >= {"DW105", "DL3008"}
+
+    assert main(["check", str(tmp_path), "--fail-on", "warning"]) == 1
+    capsys.readouterr()
+    # --ignore replaces the project's list: DW104 is back, DW105 goes.
+    assert where(check(tmp_path, ignore=["DW105"]), "DW104") == ["Dockerfile:5"]
+    assert main(["check", str(tmp_path), "--ignore", "DW105", "--format", "json"]) == 0
+    rules = {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert "DW104" in rules
+    assert "DW105" not in rules
+
+
+@pytest.mark.parametrize(
+    ("args", "pyproject", "message"),
+    [
+        (["--ignore", "DW999"], "", "--ignore: there is no rule DW999 (DW100-DW110)"),
+        (["--ignore", "DW101,what"], "", "'WHAT' is not a rule code"),
+        ([], "[tool.dockwright.check]\nignore = 'DW101'\n", "ignore should be a list"),
+        ([], "[tool.dockwright.check]\nignore = ['DW1']\n", "there is no rule DW1"),
+        ([], "[tool.dockwright.check]\nfail-on = 'fatal'\n", "fail-on should be one of"),
+        ([], "[tool.dockwright.check]\nfail_on = 'error'\n", "has fail_on; it takes ignore"),
+        ([], "[tool.dockwright]\ncheck = 1\n", "tool.dockwright.check should be a table"),
+    ],
+)
+def test_bad_settings_are_one_line_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    pyproject: str,
+    message: str,
+) -> None:
+    write(tmp_path, {"Dockerfile": "FROM python:3.13-slim\nUSER 10001\n"})
+    if pyproject:
+        (tmp_path / "pyproject.toml").write_text(pyproject)
+    assert main(["check", str(tmp_path), *args]) == 2
+    assert message in one_line(capsys.readouterr().err)
