@@ -401,3 +401,113 @@ def test_bad_settings_are_one_line_exit_2(
         (tmp_path / "pyproject.toml").write_text(pyproject)
     assert main(["check", str(tmp_path), *args]) == 2
     assert message in one_line(capsys.readouterr().err)
+
+
+# Every Dockerfile in the tree, each read with its build context.
+
+GOOD = "FROM python:3.13-slim\nUSER 10001\n"
+ROOTED = "FROM python:3.13-slim\n"  # DW103: names which Dockerfiles were read
+
+
+def test_dockerfiles_are_found_through_the_tree_but_not_in_skipped_places(tmp_path: Path) -> None:
+    deep = "/".join(f"d{i}" for i in range(10))
+    write(
+        tmp_path,
+        {
+            "services/api/Dockerfile": ROOTED,
+            "docker/worker.Dockerfile": ROOTED,
+            "docker/Dockerfile.prod": ROOTED,
+            "docker/Dockerfile.prod.dockerignore": ".git\n.venv\n.env\n",
+            "docker/Dockerfile.jinja": ROOTED,
+            ".git/Dockerfile": ROOTED,
+            "node_modules/pkg/Dockerfile": ROOTED,
+            ".venv/lib/Dockerfile": ROOTED,
+            "env/pyvenv.cfg": "home = /usr/bin\n",
+            "env/Dockerfile": ROOTED,
+            f"{deep}/Dockerfile": ROOTED,
+        },
+    )
+    (tmp_path / "services" / "loop").symlink_to("..")
+    findings = check(tmp_path)
+    assert sorted(where(findings, "DW103")) == [
+        "docker/Dockerfile.prod:1",
+        "docker/worker.Dockerfile:1",
+        "services/api/Dockerfile:1",
+    ]
+    # Each is built in its own directory: the context's .dockerignore, or the Dockerfile's own.
+    assert sorted(where(findings, "DW105")) == [
+        "docker/.dockerignore",
+        "services/api/.dockerignore",
+    ]
+
+
+def test_a_root_without_any_dockerfile_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"app.py": "", "node_modules/x/Dockerfile": GOOD})
+    assert main(["check", str(tmp_path)]) == 2
+    assert "has no Dockerfile to check" in one_line(capsys.readouterr().err)
+
+
+def test_compose_gives_the_context_and_the_target(tmp_path: Path) -> None:
+    dockerfile = """
+        FROM python:3.13-slim AS runtime
+        RUN useradd --uid 10001 app
+        COPY requirements.txt /tmp/
+        RUN pip install --no-cache-dir -r /tmp/requirements.txt && uv sync --no-cache
+        USER 10001
+        FROM runtime AS test
+        USER root
+        RUN apt-get update && apt-get install -y gcc
+    """
+    write(
+        tmp_path,
+        {
+            "compose.yaml": """
+                services:
+                  api:
+                    build:
+                      context: backend
+                      dockerfile: docker/Dockerfile
+                      target: runtime
+            """,
+            "backend/docker/Dockerfile": dockerfile,
+            "backend/.dockerignore": ".git\n.venv\n.env\n",
+            "backend/requirements.txt": "flask\n",
+            "backend/uv.lock": "version = 1\n",
+            "backend/pyproject.toml": "[project]\nname = 'api'\n",
+        },
+    )
+    findings = check(tmp_path)
+    rules = {f.rule for f in findings}
+    assert "DW105" not in rules  # backend/.dockerignore is the context's
+    assert where(findings, "DW107") == ["backend/requirements.txt:1"]  # no "there is no uv.lock"
+    assert not rules & {"DW103", "DW104"}  # the runtime stage is built, not test
+
+    # Without compose the same Dockerfile is built in its own directory, to its last stage.
+    (tmp_path / "compose.yaml").unlink()
+    findings = check(tmp_path)
+    assert {"DW103", "DW104"} <= {f.rule for f in findings}
+    assert "backend/docker/.dockerignore" in where(findings, "DW105")
+    assert "backend/docker/uv.lock" in where(findings, "DW107")
+
+
+def test_file_option_names_the_dockerfiles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"Dockerfile": ROOTED, "deploy/Dockerfile.prod": ROOTED, "other": ""})
+    findings = check(tmp_path, dockerfiles=[Path("deploy/Dockerfile.prod")])
+    assert where(findings, "DW103") == ["deploy/Dockerfile.prod:1"]
+    absolute = str(tmp_path / "Dockerfile")
+    assert main(["check", str(tmp_path), "-f", absolute, "--file", "deploy/Dockerfile.prod"]) == 1
+    out = capsys.readouterr().out
+    assert "deploy/Dockerfile.prod:1" in out
+    assert "Dockerfile:1" in out
+
+    for bad, message in [
+        ("missing", "is not a file"),
+        ("../outside", "is not inside"),
+        ("deploy", "is not a file"),
+    ]:
+        assert main(["check", str(tmp_path), "-f", bad]) == 2
+        assert message in one_line(capsys.readouterr().err)
