@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 
@@ -511,3 +512,208 @@ def test_file_option_names_the_dockerfiles(
     ]:
         assert main(["check", str(tmp_path), "-f", bad]) == 2
         assert message in one_line(capsys.readouterr().err)
+
+
+# Precision: what real projects showed the rules getting wrong.
+
+
+def rules_of(tmp_path: Path, dockerfile: str, **files: str) -> set[str]:
+    write(tmp_path, {"Dockerfile": dockerfile, ".dockerignore": ".git\n.venv\n.env\n", **files})
+    return {f.rule for f in check(tmp_path)}
+
+
+BUILDER = """
+    FROM python:3.13-slim AS builder
+    RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev
+    RUN python -m venv /opt/venv && /opt/venv/bin/pip install psycopg2==2.9.10
+"""
+
+
+@pytest.mark.parametrize(
+    ("final", "rules"),
+    [
+        pytest.param(
+            "FROM python:3.13-slim\nCOPY --from=builder /opt/venv /opt/venv\n",
+            set(),
+            id="only-the-environment-copied",
+        ),
+        pytest.param("FROM builder AS final\n", {"DW102", "DW104"}, id="built-on-the-builder"),
+        pytest.param(
+            "FROM python:3.13-slim\nCOPY --from=builder /root /root\n",
+            {"DW102"},
+            id="the-cache-copied",
+        ),
+    ],
+)
+def test_a_builder_s_cache_and_compilers_count_only_where_they_reach_the_final_image(
+    tmp_path: Path, final: str, rules: set[str]
+) -> None:
+    dockerfile = dedent(BUILDER) + final + "USER 10001\n"
+    assert rules_of(tmp_path, dockerfile) & {"DW102", "DW104"} == rules
+
+
+@pytest.mark.parametrize(
+    ("run", "cached"),
+    [
+        ("uv pip install --no-cache --system flask==3.1.2", False),
+        ("uv --no-cache pip install --system flask==3.1.2", False),
+        ("UV_NO_CACHE=1 uv pip install --system flask==3.1.2", False),
+        ("uv pip install --system flask==3.1.2", True),
+        ("pip install --no-cache flask==3.1.2", True),  # pip's flag is --no-cache-dir
+    ],
+)
+def test_uv_s_no_cache_is_uv_s(tmp_path: Path, run: str, cached: bool) -> None:
+    rules = rules_of(tmp_path, f"FROM python:3.13-slim\nRUN {run}\nUSER 10001\n")
+    assert ("DW102" in rules) == cached
+
+
+def test_an_option_ending_in_dev_is_no_dev_package(tmp_path: Path) -> None:
+    from dockwright.check.rules.dw104 import BUILD_PACKAGE
+
+    assert BUILD_PACKAGE.fullmatch("--no-dev") is None
+    assert BUILD_PACKAGE.fullmatch("libpq-dev=15.1")
+    run = "RUN apt-get update && apt-get install -y libpq5 --no-dev && uv sync --no-dev --no-cache"
+    assert "DW104" not in rules_of(tmp_path, f"FROM python:3.13-slim\n{run}\nUSER 10001\n")
+
+
+@pytest.mark.parametrize(
+    ("runs", "left"),
+    [
+        (["apt-get install -y gcc", "apt-get --yes purge gcc"], False),
+        (["apt-get install -y gcc make", "apt-get -y remove --purge gcc"], True),  # make stays
+        (["apk add --virtual .build gcc musl-dev", "apk del .build"], False),
+        (["apt-get install -y gcc", "apt-get --yes purge clang"], True),
+        (["apt-get install -y gcc && apt-get --yes purge gcc"], False),
+    ],
+)
+def test_a_later_removal_counts(tmp_path: Path, runs: list[str], left: bool) -> None:
+    dockerfile = "FROM python:3.13-slim\n" + "".join(f"RUN {r}\n" for r in runs) + "USER 10001\n"
+    assert ("DW104" in rules_of(tmp_path, dockerfile)) == left
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        'ENTRYPOINT ["gosu", "app", "gunicorn", "app:app"]',
+        'CMD ["su-exec", "app", "python", "-m", "app"]',
+        "ENTRYPOINT s6-setuidgid app python -m app",
+        'ENTRYPOINT ["runuser", "-u", "app", "--", "python", "-m", "app"]',
+        'COPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]',
+    ],
+)
+def test_a_root_image_that_drops_privileges_at_start_does_not_run_as_root(
+    tmp_path: Path, start: str
+) -> None:
+    script = '#!/bin/sh\nset -e\nexec gosu app "$@"\n'
+    dockerfile = f"FROM python:3.13-slim\nRUN useradd app\n{start}\n"
+    assert "DW103" not in rules_of(tmp_path, dockerfile, **{"entrypoint.sh": script})
+    (tmp_path / "entrypoint.sh").write_text('#!/bin/sh\nexec "$@"\n')
+    if "entrypoint.sh" in start:
+        assert "DW103" in {f.rule for f in check(tmp_path)}
+
+
+DEVELOPMENT = {
+    "Dockerfile.test": "named for tests",
+    "tests/Dockerfile": "named for tests",
+    "notebook.Dockerfile": "named for notebooks",
+    "Dockerfile.jupyter": "named for notebooks",
+    ".devcontainer/Dockerfile": "a dev container's (.devcontainer/)",
+    "Dockerfile.builder": "named for a build step",
+    "Dockerfile.dev": "its name says dev",
+    "docker/Dockerfile.wheels": "it only builds files",
+}
+
+
+def test_development_dockerfiles_are_not_production_images_and_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_tools = "RUN apt-get update && apt-get install -y gcc\n"
+    files = {name: "FROM python:3.13-slim\n" + build_tools for name in DEVELOPMENT}
+    files["docker/Dockerfile.wheels"] = (
+        "FROM python:3.13-slim AS wheels\n" + build_tools + "FROM scratch\nCOPY --from=wheels / /\n"
+    )
+    files["Dockerfile"] = "FROM python:3.13-slim\n" + build_tools
+    write(tmp_path, files)
+    findings = check(tmp_path)
+    assert where(findings, "DW103") == ["Dockerfile:1"]
+    assert where(findings, "DW104") == ["Dockerfile:2"]
+
+    assert main(["check", str(tmp_path), "--format", "json", "--fail-on", "never"]) == 0
+    development = {
+        d["file"]: d["reason"] for d in json.loads(capsys.readouterr().out)["development"]
+    }
+    assert development.keys() == DEVELOPMENT.keys()
+    for name, reason in DEVELOPMENT.items():
+        assert development[name].startswith(reason)
+    assert main(["check", str(tmp_path), "--fail-on", "never"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Dockerfile.test: read as a development image (named for tests)" in out
+
+
+def test_unpinned_requirements_are_one_finding_per_file_listing_the_lines(tmp_path: Path) -> None:
+    dockerfile = """
+        FROM python:3.13-slim
+        WORKDIR /srv
+        COPY requirements/prod.txt deps.txt
+        RUN --mount=type=bind,source=constraints,target=/c \\
+            pip install --no-cache-dir -r deps.txt -r /c/base.txt
+        USER 10001
+    """
+    requirements = "flask==3.1.2\n-e .\n.\n./libs/util\nrequests>=2\n# pinned below\nnumpy\n"
+    write(
+        tmp_path,
+        {
+            "Dockerfile": dockerfile,
+            "requirements/prod.txt": requirements,
+            "constraints/base.txt": "click\n",
+        },
+    )
+    found = [f for f in check(tmp_path) if f.rule == "DW107"]
+    assert [(f.where, f.detail) for f in found] == [
+        ("constraints/base.txt:1", "unpinned: click (line 1)"),
+        ("requirements/prod.txt:5", "unpinned: requests>=2 (line 5), numpy (line 7)"),
+    ]
+
+
+def test_dw108_points_at_the_dependency_and_the_database(tmp_path: Path) -> None:
+    compose = """
+        x-defaults:
+          web:
+            restart: always
+        services:
+          web:
+            build: .
+            depends_on:
+              - cache
+              - db
+          worker:
+            build: .
+            depends_on:
+              db:
+                condition: service_healthy
+          cache:
+            image: redis:7
+            healthcheck: {test: [CMD, redis-cli, ping]}
+          db:
+            image: postgres:17
+          api:
+            build: .
+            depends_on:
+              db: {condition: service_healthy}
+    """
+    override = """
+        services:
+          worker:
+            depends_on:
+              cache:
+                condition: service_started
+    """
+    files = {"Dockerfile": GOOD, "compose.yaml": compose, "compose.override.yaml": override}
+    write(tmp_path, files)
+    found = sorted((f.where, f.detail) for f in check(tmp_path) if f.rule == "DW108")
+    assert found == [
+        ("compose.override.yaml:4", "worker depends on cache without condition: service_healthy"),
+        ("compose.yaml:18", "db has no healthcheck"),
+        ("compose.yaml:8", "web depends on cache without condition: service_healthy"),
+        ("compose.yaml:9", "web depends on db without condition: service_healthy"),
+    ]

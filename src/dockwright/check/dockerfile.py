@@ -336,7 +336,7 @@ class Dockerfile:
                 source = self.stage(reference)
                 if source is None or source.index in reached:
                     continue
-                sources = [posixpath.normpath("/" + s) for s in ins.arguments[:-1]]
+                sources = [posixpath.normpath("/" + s.lstrip("/")) for s in ins.arguments[:-1]]
                 if any(p == s or p.startswith(s.rstrip("/") + "/") for s in sources for p in paths):
                     ancestor: Stage | None = source
                     while ancestor is not None and ancestor.index not in reached:
