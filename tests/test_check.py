@@ -717,3 +717,33 @@ def test_dw108_points_at_the_dependency_and_the_database(tmp_path: Path) -> None
         ("compose.yaml:8", "web depends on cache without condition: service_healthy"),
         ("compose.yaml:9", "web depends on db without condition: service_healthy"),
     ]
+
+
+def test_the_readme_shows_the_registry_s_rules() -> None:
+    from dockwright.check import rules_table
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Checking any Docker setup", 1)[1].split("\n## ", 1)[0]
+    assert rules_table() in section
+    assert section.count("| DW") == len(RULES)
+
+
+def test_a_final_stage_built_on_another_is_judged_with_what_it_inherits(tmp_path: Path) -> None:
+    dockerfile = """
+        FROM python:3.13-slim AS base
+        RUN useradd --uid 10001 app
+        FROM base AS runtime
+        CMD ["python", "-m", "app"]
+        FROM base AS unprivileged
+        USER 10001
+        FROM unprivileged AS final
+        CMD ["python", "-m", "app"]
+    """
+    write(tmp_path, {"Dockerfile": dockerfile})
+    assert not where(check(tmp_path), "DW103")  # USER 10001 is inherited
+    (tmp_path / "Dockerfile").write_text(
+        dedent(dockerfile).lstrip().replace("AS final", "AS f\nUSER 0")
+    )
+    assert where(check(tmp_path), "DW103") == ["Dockerfile:8"]
+    write(tmp_path, {"Dockerfile": dockerfile.replace("unprivileged AS final", "runtime AS final")})
+    assert where(check(tmp_path), "DW103") == ["Dockerfile:7"]  # the final stage's FROM

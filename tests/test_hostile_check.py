@@ -1,7 +1,9 @@
 """`new-project check` under hostile input: whatever a project holds, check ends in bounded
-time with findings (exit 0 or 1) or with one line naming the file and what is wrong with it
-(exit 2), never a traceback or "please report"; and it reads Dockerfiles as BuildKit does
-(heredocs, the escape directive).
+time with findings (exit 0 or 1; a file that cannot be parsed is a DW100 finding naming it)
+or, for input that cannot be read at all (a pipe, a device, a file over its limit, no
+permission), with one line naming the file and what is wrong with it (exit 2), never a
+traceback or "please report"; and it reads Dockerfiles as BuildKit does (heredocs, the
+escape directive).
 """
 
 from __future__ import annotations

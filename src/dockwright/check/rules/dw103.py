@@ -23,13 +23,15 @@ DROPPERS = frozenset({"gosu", "su-exec", "s6-setuidgid", "setpriv", "runuser", "
 )
 def runs_as_root(project: Project) -> Iterator[Hit]:
     for dockerfile in project.production_dockerfiles():
+        if dockerfile.final is None:
+            continue
         final = dockerfile.in_final()
         users = [i for i in final if i.keyword == "USER"]
         if users and users[-1].text.split(":")[0].strip() not in ("root", "0"):
             continue
         if _drops_privileges(project, dockerfile, final):
             continue
-        where = users[-1].line if users else final[0].line
+        where = users[-1].line if users else dockerfile.final.line
         yield Hit(dockerfile.name, where, "USER root" if users else "no USER in the final stage")
 
 
