@@ -326,21 +326,9 @@ CASES: list[
         ["--format", "xml"],
         "argument --format: invalid choice: 'xml'",
     ),
-    (
-        "check-compose-not-yaml",
-        "check",
-        files({"Dockerfile": DOCKERFILE, "compose.yaml": "services: [\n"}),
-        [],
-        "compose.yaml is not valid YAML",
-    ),
-    (
-        "check-pyproject-not-toml",
-        "check",
-        files({"Dockerfile": DOCKERFILE, "pyproject.toml": "[project\n"}),
-        [],
-        "pyproject.toml is not valid TOML",
-    ),
 ]
+# A checked project's compose file or pyproject that cannot be parsed is a finding (DW100),
+# not bad input: tests/test_hostile_check.py has those cases.
 
 
 @pytest.mark.parametrize(

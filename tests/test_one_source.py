@@ -17,10 +17,7 @@ PYTHON_CODE = sorted(
     path for folder in ("src", "tests", "tools", "bench") for path in (ROOT / folder).rglob("*.py")
 )
 # Lists that name managers for another reason than "what dockwright generates", with why.
-NOT_STACK_FACTS = {
-    # The programs `check` flags in any final stage, dockwright's or not.
-    ("src/dockwright/check.py", "_INSTALLERS"),
-}
+NOT_STACK_FACTS: set[tuple[str, str]] = set()  # (file, name): none at present
 
 
 def restated_lists(path: Path, root: Path = ROOT) -> list[str]:

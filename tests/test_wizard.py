@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -118,9 +119,9 @@ def test_adopt_asks_to_confirm_the_guesses(tmp_path: Path) -> None:
         dimensions=(40, 120),
     )
     child.expect_exact("Detected in")
+    answer(child, "Project name", ENTER)
+    answer(child, "your requirements files", ENTER)  # pip's choice: not split files it lacks
     for prompt in (
-        "Project name",
-        "Dependency manager",
         "What the project is",
         "Base image variant",
         "Python version",
@@ -149,3 +150,25 @@ def test_adopt_asks_to_confirm_the_guesses(tmp_path: Path) -> None:
     assert recorded["requirements_dev"] == "requirements-dev.txt"
     assert recorded["require_hashes"] is False
     assert recorded["health_path"] == "/"
+
+
+def test_adopt_refuses_an_existing_dockerfile_before_asking(tmp_path: Path) -> None:
+    repo = repos.make("pip-flask", tmp_path)
+    (repo / "Dockerfile").write_text("FROM python:3.13-slim\n")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "dockwright", "adopt", str(repo)],
+        env=TERMINAL,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
+    child.logfile_read = shown = io.StringIO()
+    child.expect_exact("would overwrite 1 existing file(s): Dockerfile")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 2
+    assert "Detected in" in shown.getvalue()
+    assert "Project name" not in shown.getvalue()  # refused before the first question
+    assert (repo / "Dockerfile").read_text() == "FROM python:3.13-slim\n"

@@ -60,6 +60,14 @@ def adopt(
         data = {**guess.answers, **data}
     staging = Path(tempfile.mkdtemp(prefix="dockwright-adopt-"))
     try:
+        if interactive:
+            # What would be refused is said before the questions, not after them: the files
+            # the guesses render (the answers change which scripts and locks, not the rest).
+            preview = staging / "preview"
+            copier_boundary.copy(
+                preview, {**guess.answers, **data}, interactive=False, user_defaults={}
+            )
+            generate.installable(directory, generate.rendered_files(preview), overwrite=force)
         project = staging / "project"
         recorded = copier_boundary.copy(
             project, data, interactive=interactive, user_defaults=guess.answers

@@ -222,12 +222,7 @@ def install(source: Path, dest: Path, names: list[str], *, overwrite: bool) -> l
     are replaced only with `overwrite`, and kept aside until every copy succeeded. Nothing is
     written through a symlinked directory (it could lead out of dest) or over a directory.
     Return the names replaced."""
-    existing = _plan(dest, names)
-    if existing and not overwrite:
-        raise UsageError(
-            f"{dest}: would overwrite {len(existing)} existing file(s): {', '.join(existing)} "
-            "(pass --force to overwrite them)"
-        )
+    existing = installable(dest, names, overwrite=overwrite)
     tag = f"dockwright-{os.getpid()}"
     made: list[Path] = []  # folders made, files placed: removed on failure
     kept: list[tuple[Path, Path]] = []  # (aside, original): put back on failure
@@ -254,6 +249,17 @@ def install(source: Path, dest: Path, names: list[str], *, overwrite: bool) -> l
         raise
     for aside, _ in kept:
         interrupts.run_ignoring(aside.unlink)
+    return existing
+
+
+def installable(dest: Path, names: list[str], *, overwrite: bool) -> list[str]:
+    """The names install would replace in dest; a UsageError when it would refuse."""
+    existing = _plan(dest, names)
+    if existing and not overwrite:
+        raise UsageError(
+            f"{dest}: would overwrite {len(existing)} existing file(s): {', '.join(existing)} "
+            "(pass --force to overwrite them)"
+        )
     return existing
 
 
