@@ -77,6 +77,9 @@ def _one_docker_test_at_a_time(
 def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")
+    # adopt reads pinned packages' wheels from the package index only in the tests that
+    # serve one (test_adopt.py) or mean the real one (the Docker tests say so).
+    monkeypatch.setenv("DOCKWRIGHT_INDEX_URL", "")
 
 
 Render = Callable[..., Path]

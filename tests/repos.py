@@ -251,8 +251,9 @@ def uv_with_backend(root: Path) -> None:
 def flask_tutorial(root: Path) -> None:
     """Shaped like Flask's own tutorial (flaskr): an application factory with
     instance_relative_config whose SQLite database lives in the instance folder (made at
-    start), `/` reading it and `/hello` not; Flask 2.0, which has no `flask --app`; no
-    declared Python version, no .gitignore entry for .env."""
+    start), `/` reading it and `/hello` not; Flask 2.0, which has no `flask --app` (and whose
+    Werkzeug needs Python < 3.12); no declared Python version, but a pin whose wheels stop at
+    3.11; no .gitignore entry for .env."""
     write(
         root,
         {
@@ -290,6 +291,8 @@ def flask_tutorial(root: Path) -> None:
             "requirements.txt": (
                 "flask==2.0.3\nwerkzeug==2.0.3\njinja2==3.0.3\nitsdangerous==2.0.1\n"
                 "click==8.0.4\nmarkupsafe==3.0.2\ngunicorn==23.0.0\npytest==8.4.2\n"
+                # Unused by the app, as old pins often are: its wheels end at CPython 3.11.
+                "psycopg2-binary==2.9.5\n"
             ),
             "tests/test_flaskr.py": """
             from flaskr import create_app

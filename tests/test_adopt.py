@@ -5,16 +5,20 @@ right, only the Docker layer is added, the project's own files stay byte for byt
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
 import repos
-from conftest import docker_compose_cli, run, tool
+from conftest import DEFAULT_PYTHON, docker_compose_cli, run, tool
 from dockwright.cli import main
 from dockwright.detect import detect
 from dockwright.errors import UsageError
@@ -473,3 +477,85 @@ def test_what_the_app_writes_is_a_volume_in_production(tmp_path: Path) -> None:
     assert prod["services"]["web"]["read_only"] is True
     assert prod["services"]["web"]["volumes"] == ["app-instance:/app/instance"]
     assert "app-instance" in prod["volumes"]
+
+
+@pytest.fixture
+def index(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[str]]]:
+    """A package index (PEP 691's JSON pages) on localhost: pages[name] lists the files."""
+    pages: dict[str, list[str]] = {}
+
+    class Pages(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            files = pages.get(self.path.strip("/").rsplit("/", 1)[-1])
+            if files is None:
+                self.send_error(404)
+                return
+            body = json.dumps({"files": [{"filename": f} for f in files]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("DOCKWRIGHT_INDEX_URL", f"http://127.0.0.1:{server.server_port}/simple")
+    try:
+        yield pages
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wheels(
+    name: str, version: str, tags: list[str], plat: str = "manylinux2014_x86_64"
+) -> list[str]:
+    return [f"{name}-{version}-{tag}-{plat}.whl" for tag in tags]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected", "because"),
+    [
+        # Compiled wheels up to 3.11 (psycopg2-binary 2.9.5): newer Pythons build the sdist.
+        (wheels("psycopg2_binary", "2.9.5", ["cp310-cp310", "cp311-cp311"]), "3.11", "2.9.5"),
+        # A stable-ABI wheel serves every later version.
+        (wheels("psycopg2_binary", "2.9.5", ["cp312-abi3"]), "3.14", "every pin has wheels"),
+        # Wheels for 3.14 on macOS only: Linux has up to 3.13.
+        (
+            wheels("psycopg2_binary", "2.9.5", ["cp313-cp313"])
+            + wheels("psycopg2_binary", "2.9.5", ["cp314-cp314"], "macosx_11_0_arm64"),
+            "3.13",
+            "2.9.5",
+        ),
+    ],
+)
+def test_an_undeclared_python_is_one_the_pins_have_wheels_for(
+    tmp_path: Path, index: dict[str, list[str]], files: list[str], expected: str, because: str
+) -> None:
+    index["psycopg2-binary"] = [*files, "psycopg2-binary-2.9.5.tar.gz"]
+    index["flask"] = ["flask-2.0.3-py3-none-any.whl"]
+    repos.write(
+        tmp_path,
+        {
+            "app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+            "requirements.txt": "flask==2.0.3\npsycopg2-binary==2.9.5\n",
+        },
+    )
+    guess = detect(tmp_path)
+    assert guess.answers["python_version"] == expected
+    assert because in guess.reasons["python_version"]
+    assert "--data python_version=" in guess.reasons["python_version"]
+
+
+def test_an_index_that_does_not_answer_leaves_the_default_and_says_so(
+    tmp_path: Path, index: dict[str, list[str]]
+) -> None:
+    repos.write(
+        tmp_path,
+        {"train.py": "print('training')\n", "requirements.txt": "not-on-the-index==1.0\n"},
+    )
+    guess = detect(tmp_path)
+    assert guess.answers["python_version"] == DEFAULT_PYTHON
+    assert "could not read 1 pinned package(s)" in " ".join(guess.warnings)

@@ -281,18 +281,22 @@ def test_every_printed_command_runs(tmp_path: Path, stack: dict[str, str]) -> No
 
 
 def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A project shaped like Flask's tutorial (tests/repos.py: Flask 2.0, an instance folder
     holding its SQLite database, `/` needing it, no .env in .gitignore): the next steps adopt
     printed, run in order, then production as compose.prod.yaml's first line gives it. The
     development server starts on a Flask without `--app`, the instance folder is writable in
     production's read-only container, .env is never committed, and the project's own files
-    stay byte for byte."""
+    stay byte for byte. Its Python is inferred from its pins' wheels, read from the index:
+    the default (3.14) would not run this Werkzeug."""
     repo = repos.make("flask-tutorial", tmp_path)
     before = repos.files(repo)
+    monkeypatch.delenv("DOCKWRIGHT_INDEX_URL")  # the real index: the pins' wheels pick 3.11
     assert main(["adopt", str(repo), "--yes"]) == 0
-    steps = panel_commands(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    assert "wheels for psycopg2-binary==2.9.5 go up to it" in out
+    steps = panel_commands(out)
     user = User(repo)
     user.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{user.env['PATH']}"
     try:

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from dockwright import files, stacks
+from dockwright import files, stacks, wheels
 from dockwright.errors import UsageError
 
 # Directories that never hold the application's code.
@@ -833,7 +833,7 @@ def _python_version(
         if version := next(versions, None):
             found = (version, env.name)
     if found is None:
-        return  # copier's default stands
+        found = _python_for_pins(project, guess, offered)
     version, where = found
     if version not in offered:
         older = _numbers(version) < _numbers(offered[0])
@@ -843,6 +843,46 @@ def _python_version(
         )
         version = nearest
     guess.set("python_version", version, where)
+
+
+def _python_for_pins(project: _Project, guess: Guess, offered: tuple[str, ...]) -> tuple[str, str]:
+    """Nothing declares a Python: the default, or the newest offered version for which every
+    pinned package with compiled wheels has one (pip would otherwise build it from source,
+    with no compiler in the builder). The reason says which pin decided, and how to change it."""
+    default = stacks.default_python() if stacks.default_python() in offered else offered[-1]
+    change = "change it with --data python_version=3.X"
+    prod = guess.answers.get("requirements_prod")
+    index = wheels.index_url()
+    text = project.text(prod, strict=False) if prod else None
+    pinned = wheels.pins(text.splitlines()) if text else []
+    if not pinned or index is None:
+        return default, f"nothing declares one: the default; {change}"
+    limits, unread = wheels.limits(pinned, offered, index)
+    if unread:
+        guess.warnings.append(
+            f"could not read {len(unread)} pinned package(s) from the package index; "
+            f"Python {default} was not checked against their wheels"
+        )
+    allowed = [v for v in offered if all(v in limit.pythons for limit in limits)]
+    if not limits:
+        return (
+            default,
+            f"nothing declares one, and no pin needs an older one: the default; {change}",
+        )
+    if not allowed:
+        guess.warnings.append(
+            "no offered Python has wheels for every pin: "
+            + ", ".join(limit.pin for limit in limits)
+        )
+        return default, f"nothing declares one: the default; {change}"
+    version = default if default in allowed else allowed[-1]
+    deciding = [limit.pin for limit in limits if max(limit.pythons, key=_numbers) == version]
+    because = (
+        f"wheels for {', '.join(deciding[:2])} go up to it"
+        if deciding
+        else "every pin has wheels for it"
+    )
+    return version, f"nothing declares one: {because}; {change}"
 
 
 def _numbers(version: str) -> tuple[int, ...]:
