@@ -5,10 +5,13 @@ right, only the Docker layer is added, the project's own files stay byte for byt
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
+import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +21,7 @@ import pytest
 import yaml
 
 import repos
-from conftest import DEFAULT_PYTHON, docker_compose_cli, run, tool
+from conftest import DEFAULT_PYTHON, Render, docker_compose_cli, run, tool
 from dockwright.cli import main
 from dockwright.detect import detect
 from dockwright.errors import UsageError
@@ -559,3 +562,35 @@ def test_an_index_that_does_not_answer_leaves_the_default_and_says_so(
     guess = detect(tmp_path)
     assert guess.answers["python_version"] == DEFAULT_PYTHON
     assert "could not read 1 pinned package(s)" in " ".join(guess.warnings)
+
+
+def test_waiting_for_the_database_needs_no_driver_the_project_lacks(rendered: Render) -> None:
+    """wait_for_db.py in a project with neither psycopg nor psycopg2 (an adopted one may
+    have either, or none): it waits for the server's port, and names it when it never opens."""
+    if any(importlib.util.find_spec(driver) for driver in ("psycopg", "psycopg2")):
+        pytest.skip("this interpreter has a PostgreSQL driver: the path without one cannot run")
+    script = rendered(database="postgres") / "scripts" / "wait_for_db.py"
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        url = f"postgresql://u:p@127.0.0.1:{port}/db"
+        waited = subprocess.run(
+            [sys.executable, "-I", str(script)],
+            env={"DATABASE_URL": url, "DB_WAIT_TIMEOUT": "5"},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert (waited.returncode, waited.stderr) == (0, "")
+    refused = subprocess.run(
+        [sys.executable, "-I", str(script)],
+        env={"DATABASE_URL": url, "DB_WAIT_TIMEOUT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("database not reachable: ")
