@@ -594,3 +594,36 @@ def test_waiting_for_the_database_needs_no_driver_the_project_lacks(rendered: Re
     )
     assert refused.returncode == 1
     assert refused.stderr.startswith("database not reachable: ")
+
+
+def test_what_the_code_reads_at_run_time_goes_into_the_image(tmp_path: Path) -> None:
+    """A committed model, a data file beside the script and Flask-Migrate's migrations/ are
+    copied by the production Dockerfile; setup files the code names are not."""
+    repos.write(
+        tmp_path,
+        {
+            "train.py": """
+            from pathlib import Path
+
+            HERE = Path(__file__).parent
+            MODEL = HERE / "artifacts" / "pipe.pkl"
+            ROWS = open("iris.csv").read()
+            NOTES = open("README.md").read()
+            DEPS = open("requirements.txt").read()
+        """,
+            "artifacts/pipe.pkl": "model",
+            "iris.csv": "1,2\n",
+            "README.md": "# ml\n",
+            "requirements.txt": "scikit-learn\n",
+            "migrations/env.py": "",
+            "migrations/versions/001_first.py": "",
+        },
+    )
+    guess = detect(tmp_path)
+    assert guess.answers["source_paths"] == "train.py migrations/ artifacts/ iris.csv"
+    assert "read at run time" in guess.reasons["source_paths"]
+
+    assert main(["adopt", str(tmp_path), "--yes"]) == 0
+    dockerfile = (tmp_path / "Dockerfile").read_text()
+    for path in ("artifacts/", "iris.csv", "migrations/"):
+        assert f"COPY --link {path} {path}\n" in dockerfile

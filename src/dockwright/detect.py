@@ -68,6 +68,29 @@ _ROUTE = re.compile(
     re.M,
 )
 _NEEDS_STATE = re.compile(r"\b(?:db|get_db|database|query|execute|session|cursor|login_required)\b")
+# A string in the code that looks like a relative path (artifacts/pipe.pkl, "data.csv").
+_LITERAL = re.compile(
+    r"[\"']([A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9_.-]{1,100}){0,8})[\"']"
+)
+# Top-level names that are the project's setup, never what the app reads at run time.
+_NOT_RUNTIME = (
+    "requirements",
+    "pipfile",
+    "pyproject",
+    "setup.",
+    "poetry.lock",
+    "uv.lock",
+    "environment",
+    "conda",
+    "dockerfile",
+    "compose",
+    "readme",
+    "license",
+    "changelog",
+    "makefile",
+    "manage.py",
+    "instance",
+)
 # Web frameworks dockwright has no stack for, and how to recognise them in code.
 _ASGI_APP = re.compile(r"^[^\W\d]\w*[ \t]*=[ \t]*(FastAPI|Starlette|Quart|Litestar)\(", re.M)
 _HEALTH_PATHS = ("/health", "/healthz", "/healthcheck", "/ping", "/status")
@@ -608,6 +631,7 @@ def _app_kind(
         writes["instance"] = "Flask's instance folder (instance/)"
     routes: set[str] = set()
     stateless: dict[str, None] = {}  # routes whose view uses no database or login, in order
+    named: set[str] = set()  # the first part of every path-like string in the code
     unread: list[Path] = []
     for path in sources:  # one at a time: only what was found in each is kept
         try:
@@ -633,6 +657,7 @@ def _app_kind(
         for folder in _LOG_FOLDER.findall(text):
             writes.setdefault(folder, f"a log file in {folder}/{where}")
         routes.update(h for h in _HEALTH_PATHS if f'"{h}"' in text or f"'{h}'" in text)
+        named.update(m[1].split("/")[0] for m in _LITERAL.finditer(text))
         for route, body, _ in _ROUTE.findall(text):
             if not _NEEDS_STATE.search(body):
                 stateless.setdefault(route, None)
@@ -653,8 +678,10 @@ def _app_kind(
         writes.pop("instance", None)
         _writable(writes, python_path, guess)
         _job(project, sources, python_path, guess, told)
+        _runtime_files(project, named, guess)
         return
     _writable(writes, python_path, guess)
+    _runtime_files(project, named, guess)
     guess.set("app_kind", "flask", "a Flask app" if told is None else "your answer")
     if wsgi := _wsgi_module(project, python_path):
         where, module, name = wsgi
@@ -712,6 +739,37 @@ def _job(
         )
     else:
         guess.set("app_kind", "ml-job", "your answer")
+
+
+def _runtime_files(project: _Project, named: set[str], guess: Guess) -> None:
+    """Files and folders at the top level the app reads at run time, added to what the
+    production image copies: ones the code names in a string (a model such as
+    artifacts/pipe.pkl, a data file beside the script) and Flask-Migrate's migrations/."""
+    root = project.root
+    copied = {p.rstrip("/") for p in str(guess.answers.get("source_paths", "")).split()}
+    skipped = copied | set(str(guess.answers.get("writable_paths", "")).split())
+    if guess.answers.get("app_kind") == "ml-job":
+        skipped |= {"data", "models"}  # volumes
+    found: dict[str, str] = {}
+    if "migrations" not in skipped and project.source(root / "migrations" / "env.py"):
+        found["migrations/"] = "migrations/ (Alembic's env.py)"
+    for name in sorted(named - skipped):
+        path = root / name
+        if (
+            name.startswith(".")
+            or name in _NOT_CODE
+            or name.lower().startswith(_NOT_RUNTIME)
+            or not _PLAIN_NAME.fullmatch(name)
+        ):
+            continue
+        if project.directory(path):
+            found[f"{name}/"] = f"{name}/ (named in the code)"
+        elif project.source(path):
+            found[name] = f"{name} (named in the code)"
+    if found:
+        paths = f"{guess.answers['source_paths']} {' '.join(found)}"
+        reason = f"{guess.reasons['source_paths']}; read at run time: {', '.join(found.values())}"
+        guess.set("source_paths", paths, reason)
 
 
 def _writable(writes: dict[str, str], python_path: str, guess: Guess) -> None:
