@@ -295,7 +295,7 @@ def test_the_next_steps_never_commit_env(
 
     steps = panel_commands(capsys.readouterr().out)
     commit = next(i for i, step in enumerate(steps) if step.startswith("git add"))
-    assert steps.index("echo .env >> .gitignore") < commit
+    assert steps.index("printf '%s\\n' .env >> .gitignore") < commit
     assert ("git init" in steps[:commit]) == (not repository)
     identity = {
         "GIT_AUTHOR_NAME": "t",

@@ -285,7 +285,7 @@ def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(
 ) -> None:
     """A project shaped like Flask's tutorial (tests/repos.py: Flask 2.0, an instance folder
     holding its SQLite database, `/` needing it, no .env in .gitignore): the next steps adopt
-    printed, run in order, then production as compose.prod.yaml's first line gives it. The
+    printed, run in order, from git to development, its tests and production. The
     development server starts on a Flask without `--app`, the instance folder is writable in
     production's read-only container, .env is never committed, and the project's own files
     stay byte for byte. Its Python is inferred from its pins' wheels, read from the index:
@@ -299,17 +299,25 @@ def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(
     steps = panel_commands(out)
     user = User(repo)
     user.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{user.env['PATH']}"
+    assert [s for s in steps if "compose" in s] == [
+        "docker compose up --build --wait",
+        "docker compose exec web python -m pytest",
+        "docker compose down",
+        "docker compose -f compose.yaml -f compose.prod.yaml up --build --wait",
+    ]
     try:
         for step in steps:
-            user.run(step)
-        assert user.get("/hello") == (200, "Hello, World!")  # the health check's route
-        assert user.get("/") == (200, "1 visit(s)")
-        user.run("docker compose down")
-
-        production = (repo / "compose.prod.yaml").read_text().splitlines()[0]
-        user.run(production.removeprefix("# Production: ") + " --wait")
-        assert user.get("/") == (200, "1 visit(s)")  # its own volume, written by the app user
-        assert user.get("/") == (200, "2 visit(s)")
+            out = user.run(step)
+            if step == "docker compose up --build --wait":  # development
+                assert user.get("/hello") == (200, "Hello, World!")  # the health check's route
+                assert user.get("/") == (200, "1 visit(s)")
+            if step.endswith("pytest"):
+                assert "1 passed" in out
+            if step.endswith("up --build --wait") and "prod" in step:
+                # Its own volume, written by the app user under a read-only root.
+                assert user.get("/") == (200, "1 visit(s)")
+                assert user.get("/") == (200, "2 visit(s)")
+        assert "prod" in user.ran[-2]  # production was the last to start, before the update
     finally:
         user.clean()
     after = repos.files(repo, skip=(".gitignore",))
@@ -321,3 +329,32 @@ def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(
     ).stdout.split()
     assert "Dockerfile" in tracked
     assert ".env" not in tracked
+
+
+def test_an_adopted_job_runs_from_what_adopt_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ML script with a Pipfile (tests/repos.py pipenv_job): adopt's next steps, run in
+    order, train in development, pass the project's tests and train in production; the model
+    the job writes is ignored by git, so the last step, `new-project update`, finds the work
+    tree clean."""
+    repo = repos.make("pipenv-job", tmp_path)
+    assert main(["adopt", str(repo), "--yes"]) == 0
+    steps = panel_commands(capsys.readouterr().out)
+    assert "'/models/*' '!/models/.gitkeep'" in next(s for s in steps if ".gitignore" in s)
+    assert [s for s in steps if "compose" in s] == [
+        "docker compose run --build --rm job",
+        "docker compose run --rm job python -m pytest",
+        "docker compose -f compose.yaml -f compose.prod.yaml run --build --rm job",
+    ]
+    user = User(repo)
+    user.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{user.env['PATH']}"
+    try:
+        for step in steps:
+            out = user.run(step)
+            if step.endswith("--rm job"):
+                assert "trained, accuracy" in out
+            if step.endswith("pytest"):
+                assert "1 passed" in out
+    finally:
+        user.clean()

@@ -29,7 +29,10 @@ class Adopted:
     overwritten: list[str]
     warnings: list[str]
     repository: bool  # the project is in a git work tree
-    env_ignored: bool  # git ignores its .env (by the project's .gitignore or the user's)
+    # Lines .gitignore needs before the first commit: .env (settings and secrets), and what a
+    # job writes into data/ and models/ (their .gitkeep files kept); empty when git ignores
+    # them already, by the project's .gitignore or the user's.
+    to_ignore: list[str]
 
 
 def guess_answers(directory: Path, given: Mapping[str, Any] | None = None) -> Guess:
@@ -86,37 +89,63 @@ def adopt(
         names = generate.rendered_files(project)
         with lock.held(directory), interrupts.committing(f"adopted {directory}"):
             overwritten = generate.install(project, directory, names, overwrite=force)
-        repository, env_ignored = _git_ignores(directory, ".env")
+        outputs = ["data", "models"] if recorded.answers.get("app_kind") == "ml-job" else []
+        probes = {".env": [".env"]} | {
+            f"{folder}/output": [f"/{folder}/*", f"!/{folder}/.gitkeep"] for folder in outputs
+        }
+        repository, ignored = _git_ignores(directory, list(probes))
+        to_ignore = [
+            line for probe, lines in probes.items() if probe not in ignored for line in lines
+        ]
         return Adopted(
             answers=recorded.answers,
             written=names,
             overwritten=overwritten,
             warnings=warnings,
             repository=repository,
-            env_ignored=env_ignored,
+            to_ignore=to_ignore,
         )
     finally:
         interrupts.run_ignoring(lambda: shutil.rmtree(staging, ignore_errors=True))
 
 
-def _git_ignores(directory: Path, name: str) -> tuple[bool, bool]:
-    """(whether directory is in a git work tree, whether git ignores name there). Outside a
-    repository, whether it would once `git init` made one: git reads directory's .gitignore
-    and the user's excludes against an empty repository of its own. No git: (False, False)."""
+def _git_ignores(directory: Path, names: list[str]) -> tuple[bool, set[str]]:
+    """(whether directory is in a git work tree, which of names git ignores there). Outside a
+    repository, which it would once `git init` made one: git reads directory's .gitignore
+    and the user's excludes against an empty repository of its own. No git: (False, none)."""
     environment = versions.clean_git_environment(os.environ)
 
-    def git(*args: str) -> int:
-        return subprocess.run(
-            ["git", *args], cwd=directory, capture_output=True, check=False, env=environment
-        ).returncode
+    def ignored(*args: str) -> set[str]:
+        result = subprocess.run(
+            ["git", *args, "check-ignore", "--stdin"],
+            cwd=directory,
+            input="\n".join(names) + "\n",
+            capture_output=True,
+            text=True,
+            check=False,
+            env=environment,
+        )
+        return set(result.stdout.splitlines()) & set(names)
 
     try:
-        if git("rev-parse", "--is-inside-work-tree") == 0:
-            return True, git("check-ignore", "--quiet", name) == 0
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=directory,
+            capture_output=True,
+            check=False,
+            env=environment,
+        )
+        if inside.returncode == 0:
+            return True, ignored()
         with tempfile.TemporaryDirectory(prefix="dockwright-git-") as scratch:
-            if git("init", "--quiet", "--bare", scratch) != 0:
-                return False, False
-            ignored = git(f"--git-dir={scratch}", "--work-tree=.", "check-ignore", "--quiet", name)
-            return False, ignored == 0
+            made = subprocess.run(
+                ["git", "init", "--quiet", "--bare", scratch],
+                capture_output=True,
+                check=False,
+                env=environment,
+            )
+            if made.returncode != 0:
+                return False, set()
+            return False, ignored(f"--git-dir={scratch}", "--work-tree=.")
     except FileNotFoundError:
-        return False, False
+        return False, set()

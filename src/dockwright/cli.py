@@ -312,12 +312,14 @@ def _adopt(args: argparse.Namespace) -> int:
         f"cd {_shell_word(args.dir)}",
         *([] if done.repository else ["git init"]),
         # Before anything is added: .env holds the settings and secrets.
-        *([] if done.env_ignored else ["echo .env >> .gitignore   # keep your secrets out of git"]),
+        *(
+            [f"printf '%s\\n' {' '.join(map(shlex.quote, done.to_ignore))} >> .gitignore"]
+            if done.to_ignore
+            else []
+        ),
         "git add -A && git commit -m 'Docker layer from dockwright'",
         *[f"# {warning}" for warning in done.warnings],
-        "docker compose up --build --wait"
-        if done.answers.get("app_kind") == "flask"
-        else "docker compose run --rm job",
+        *_adopted_run_steps(done.answers.get("app_kind"), tests=(args.dir / "tests").is_dir()),
         "new-project update                    # later: newer template versions, your edits kept",
     ]
     say(
@@ -326,6 +328,30 @@ def _adopt(args: argparse.Namespace) -> int:
     )
     say(Panel("\n".join(steps), title="Next steps", expand=False))
     return 0
+
+
+def _adopted_run_steps(app_kind: object, *, tests: bool) -> list[str]:
+    """Development, the project's tests in it, then production: the commands that take an
+    adopted project to a running production container."""
+    prod = "docker compose -f compose.yaml -f compose.prod.yaml"
+    if app_kind == "flask":
+        return [
+            "docker compose up --build --wait     # development: your code mounted, reloading",
+            *(
+                ["docker compose exec web python -m pytest   # your tests, in the container"]
+                * tests
+            ),
+            "docker compose down",
+            f"{prod} up --build --wait   # production",
+        ]
+    return [
+        "docker compose run --build --rm job   # development: your code mounted",
+        *(
+            ["docker compose run --rm job python -m pytest   # your tests, in the container"]
+            * tests
+        ),
+        f"{prod} run --build --rm job   # production",
+    ]
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
