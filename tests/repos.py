@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
@@ -309,6 +310,56 @@ def flask_tutorial(root: Path) -> None:
     )
 
 
+def uv_extras_flask(root: Path) -> None:
+    """A uv project whose test dependencies are an extra ([project.optional-dependencies]
+    test), not a dependency group: the development image needs them for the tests."""
+    write(
+        root,
+        {
+            "pyproject.toml": """
+            [project]
+            name = "notes"
+            version = "0.1.0"
+            requires-python = ">=3.11"
+            dependencies = ["flask==3.1.2", "gunicorn==23.0.0"]
+
+            [project.optional-dependencies]
+            test = ["pytest==8.4.2"]
+        """,
+            "notes/__init__.py": """
+            from flask import Flask
+
+            app = Flask(__name__)
+
+
+            @app.get("/health")
+            def health():
+                return {"status": "ok"}
+        """,
+            "tests/conftest.py": """
+            import pytest
+
+            from notes import app
+
+
+            @pytest.fixture
+            def client():
+                return app.test_client()
+        """,
+            "tests/test_app.py": FLASK_TEST.format(path="/health"),
+            ".python-version": "3.13\n",
+            "conftest.py": "",
+        },
+    )
+    uv = Path(sys.executable).with_name("uv")
+    subprocess.run(
+        [str(uv) if uv.exists() else "uv", "lock", "--quiet"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
 REPOS: dict[str, Callable[[Path], None]] = {
     "pip-flask": pip_flask,
     "poetry-flask": poetry_flask,
@@ -317,6 +368,7 @@ REPOS: dict[str, Callable[[Path], None]] = {
     "conda-job": conda_job,
     "uv-backend-job": uv_with_backend,
     "flask-tutorial": flask_tutorial,
+    "uv-extras-flask": uv_extras_flask,
 }
 
 

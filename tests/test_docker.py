@@ -388,6 +388,7 @@ ADOPTED = {
     "pip-flask": "/health",
     "poetry-flask": "/health",
     "uv-flask": "/healthz",
+    "uv-extras-flask": "/health",  # pytest from an extra, not a group
     "pipenv-job": None,
 }
 
