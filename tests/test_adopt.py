@@ -71,6 +71,7 @@ EXPECTED: dict[str, dict[str, str | bool]] = {
         "app_kind": "ml-job",
         "job_command": "python -m forecast",
         "source_paths": "forecast/",
+        "writable_paths": "forecast/models",  # Path(__file__).parent / "models"
         "python_version": "3.12",
     },
     "flask-tutorial": {
@@ -87,6 +88,7 @@ EXPECTED: dict[str, dict[str, str | bool]] = {
         "app_kind": "ml-job",
         "job_command": "python -m scorer",
         "source_paths": "src/",
+        "writable_paths": "src/scorer/models",
         "python_path": "src",
         "python_version": "3.13",  # requires-python >=3.11,<3.14
         "project_name": "scorer",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -331,24 +332,35 @@ def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(
     assert ".env" not in tracked
 
 
+@pytest.mark.parametrize("name", ["pipenv-job", "uv-backend-job"])
 def test_an_adopted_job_runs_from_what_adopt_printed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    """An ML script with a Pipfile (tests/repos.py pipenv_job): adopt's next steps, run in
-    order, train in development, pass the project's tests and train in production; the model
-    the job writes is ignored by git, so the last step, `new-project update`, finds the work
-    tree clean."""
-    repo = repos.make("pipenv-job", tmp_path)
+    """An ML script with a Pipfile, and a uv package with no lock yet (tests/repos.py):
+    adopt's next steps, run in order, make the missing lock in a container (no uv here),
+    train in development, pass the project's tests and train in production; the model the
+    job writes is ignored by git, so the last step, `new-project update`, finds the work tree
+    clean."""
+    repo = repos.make(name, tmp_path)
     assert main(["adopt", str(repo), "--yes"]) == 0
     steps = panel_commands(capsys.readouterr().out)
     assert "'/models/*' '!/models/.gitkeep'" in next(s for s in steps if ".gitignore" in s)
+    tests = (repo / "tests").is_dir()
     assert [s for s in steps if "compose" in s] == [
         "docker compose run --build --rm job",
-        "docker compose run --rm job python -m pytest",
+        *["docker compose run --rm job python -m pytest"] * tests,
         "docker compose -f compose.yaml -f compose.prod.yaml run --build --rm job",
     ]
+    locking = ["scripts/lock-uv.sh"] if name.startswith("uv") else []
+    assert [s for s in steps if s.startswith("scripts/")] == locking
     user = User(repo)
-    user.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{user.env['PATH']}"
+    # docker, git, the shell's tools and new-project on the PATH; not the venv's uv or pipenv.
+    tools = {Path(shutil.which(p) or p).parent for p in ("docker", "git", "sh", "id", "printf")}
+    user.env["PATH"] = os.pathsep.join(str(d) for d in sorted(tools))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "new-project").symlink_to(Path(sys.executable).with_name("new-project"))
+    user.env["PATH"] += f"{os.pathsep}{bin_dir}"
     try:
         for step in steps:
             out = user.run(step)
@@ -356,5 +368,6 @@ def test_an_adopted_job_runs_from_what_adopt_printed(
                 assert "trained, accuracy" in out
             if step.endswith("pytest"):
                 assert "1 passed" in out
+        assert not locking or (repo / "uv.lock").is_file()
     finally:
         user.clean()

@@ -29,9 +29,10 @@ class Adopted:
     overwritten: list[str]
     warnings: list[str]
     repository: bool  # the project is in a git work tree
-    # Lines .gitignore needs before the first commit: .env (settings and secrets), and what a
-    # job writes into data/ and models/ (their .gitkeep files kept); empty when git ignores
-    # them already, by the project's .gitignore or the user's.
+    # Lines .gitignore needs before the first commit: .env (settings and secrets), what a job
+    # writes into data/ and models/ (their .gitkeep files kept) and the folders the app writes
+    # to (writable_paths); empty when git ignores them already, by the project's .gitignore
+    # or the user's.
     to_ignore: list[str]
 
 
@@ -90,9 +91,12 @@ def adopt(
         with lock.held(directory), interrupts.committing(f"adopted {directory}"):
             overwritten = generate.install(project, directory, names, overwrite=force)
         outputs = ["data", "models"] if recorded.answers.get("app_kind") == "ml-job" else []
-        probes = {".env": [".env"]} | {
-            f"{folder}/output": [f"/{folder}/*", f"!/{folder}/.gitkeep"] for folder in outputs
-        }
+        written = str(recorded.answers.get("writable_paths") or "").split()
+        probes = (
+            {".env": [".env"]}
+            | {f"{folder}/output": [f"/{folder}/*", f"!/{folder}/.gitkeep"] for folder in outputs}
+            | {f"{folder}/output": [f"/{folder}/"] for folder in written}
+        )
         repository, ignored = _git_ignores(directory, list(probes))
         to_ignore = [
             line for probe, lines in probes.items() if probe not in ignored for line in lines

@@ -60,6 +60,11 @@ _WSGI_OBJECT = re.compile(r"^(app|application)[ \t]*(?::[^=\n]*)?=", re.M)
 # relative sqlite:/// database there), and the folder of a log file it opens.
 _INSTANCE = re.compile(r"instance_relative_config\s*=\s*True|\binstance_path\b|sqlite:///(?!/)")
 _LOG_FOLDER = re.compile(r"(?:FileHandler\(\s*|filename\s*=\s*)[\"']([A-Za-z0-9_-]+)/[^\"'/]+[\"']")
+# An output folder named beside the code (MODELS = Path(__file__).parent / "models").
+_OUTPUT_BESIDE = re.compile(
+    r"Path\(__file__\)(?:\.resolve\(\))?\.parent[ \t]*/[ \t]*[\"']"
+    r"(models|model|data|outputs?|artifacts|results|checkpoints|logs)[\"']"
+)
 # A route without parameters and the body of its view (to the next line as little indented
 # as its def); a view that needs a database or a login cannot serve a health check.
 _ROUTE = re.compile(
@@ -544,7 +549,7 @@ def _uv_project(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
     if backend:  # its name only when it cannot be taken for rich markup or worse
         built = f" built by {backend}" if _BUILD_BACKEND.fullmatch(backend) else " built"
     guess.set("package_manager", "uv", "pyproject.toml [project]" + built)
-    guess.warnings.append("no lock file: run `uv lock` before building (the build needs uv.lock)")
+    guess.warnings.append("no uv.lock yet: scripts/lock-uv.sh makes it in a container (below)")
     return True
 
 
@@ -656,6 +661,11 @@ def _app_kind(
             writes.setdefault("instance", f"Flask's instance folder{where}")
         for folder in _LOG_FOLDER.findall(text):
             writes.setdefault(folder, f"a log file in {folder}/{where}")
+        beside = path.parent.relative_to(root).as_posix()
+        for folder in _OUTPUT_BESIDE.findall(text):
+            if _PLAIN_PATH.fullmatch(beside):
+                name = folder if beside == "." else f"{beside}/{folder}"
+                writes.setdefault(name, f"{folder}/ beside the code that writes it{where}")
         routes.update(h for h in _HEALTH_PATHS if f'"{h}"' in text or f"'{h}'" in text)
         named.update(m[1].split("/")[0] for m in _LITERAL.finditer(text))
         for route, body, _ in _ROUTE.findall(text):
