@@ -220,6 +220,18 @@ def test_a_stale_lock_is_found(render: Render) -> None:
     assert "httpx in pyproject.toml but not in uv.lock" in finding.why
 
 
+def test_a_pipfile_lock_of_another_pipfile_is_stale_as_pipenv_says(render: Render) -> None:
+    """Only a version constraint changed: every name is still locked, but the lock's
+    _meta.hash is another Pipfile's, so the build's `pipenv install --deploy` refuses it.
+    check says so too (the generated, matching pair checks clean: test above)."""
+    project = render(package_manager="pipenv")
+    pipfile = project / "Pipfile"
+    pipfile.write_text(pipfile.read_text().replace('flask = "', 'flask = ">=3.0,', 1))
+    [finding] = check(project)
+    assert (finding.rule, finding.file) == ("DW109", "Pipfile.lock")
+    assert "_meta.hash differs" in finding.why
+
+
 def test_cli_table_json_and_fail_on(
     tmp_path: Path, render: Render, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,35 @@ def _pipfile_lock(project: Project, context: Path) -> Iterator[Hit]:
             )
         }
         yield from _missing(project, wanted - have, pipfile, pipfile_lock)
+    meta = table(pipfile_lock, locked.get("_meta"), "_meta", "a JSON object")
+    recorded = table(pipfile_lock, meta.get("hash"), "_meta.hash", "a JSON object").get("sha256")
+    if isinstance(recorded, str) and recorded != _pipfile_hash(spec):
+        yield Hit(
+            project.name(pipfile_lock),
+            None,
+            f"{project.name(pipfile_lock)} was made from another {project.name(pipfile)} (its "
+            "_meta.hash differs): `pipenv install --deploy`, which the build runs, refuses it",
+        )
+
+
+def _pipfile_hash(spec: dict[str, Any]) -> str:
+    """The hash pipenv records in Pipfile.lock's _meta for this Pipfile (plette's
+    Pipfile.get_hash): its sources (PyPI's when it names none), requires and package
+    sections, as sorted, compact JSON."""
+    sources = spec.get("source") or [
+        {"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": True}
+    ]
+    data: dict[str, Any] = {
+        "_meta": {"sources": sources, "requires": spec.get("requires", {})},
+        "default": spec.get("packages", {}),
+        "develop": spec.get("dev-packages", {}),
+    }
+    own = {"source", "packages", "dev-packages", "requires", "scripts", "pipfile", "pipenv"}
+    for category, values in spec.items():
+        if category not in own and category not in ("default", "develop"):
+            data[category] = values
+    content = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def _pip_tools(project: Project, context: Path) -> Iterator[Hit]:
