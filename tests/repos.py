@@ -310,6 +310,59 @@ def flask_tutorial(root: Path) -> None:
     )
 
 
+def flask_psycopg2(root: Path) -> None:
+    """A Flask app on PostgreSQL through psycopg2 (not psycopg 3), with a wsgi.py that picks
+    the production configuration and a log file in logs/; its .gitignore names neither
+    .env nor logs/."""
+    write(
+        root,
+        {
+            "shop/__init__.py": """
+            import logging
+            import os
+            from logging.handlers import RotatingFileHandler
+
+            import psycopg2
+            from flask import Flask
+
+
+            def create_app(config="development"):
+                app = Flask(__name__)
+                app.config["NAME"] = config
+                if config == "production":
+                    os.makedirs("logs", exist_ok=True)
+                    handler = RotatingFileHandler("logs/shop.log", maxBytes=100_000)
+                    handler.setLevel(logging.INFO)
+                    app.logger.addHandler(handler)
+                    app.logger.setLevel(logging.INFO)
+
+                @app.get("/health")
+                def health():
+                    with psycopg2.connect(os.environ["DATABASE_URL"]) as db:
+                        with db.cursor() as cursor:
+                            cursor.execute("SELECT 1")
+                            (one,) = cursor.fetchone()
+                    app.logger.info("health checked")
+                    return {"status": "ok", "config": app.config["NAME"], "db": one}
+
+                return app
+        """,
+            "wsgi.py": 'from shop import create_app\n\napp = create_app("production")\n',
+            "requirements.txt": (
+                "flask==3.1.2\ngunicorn==23.0.0\npsycopg2-binary==2.9.11\npytest==8.4.2\n"
+            ),
+            "tests/test_shop.py": """
+            from shop import create_app
+
+
+            def test_the_factory_takes_a_configuration():
+                assert create_app("testing").config["NAME"] == "testing"
+        """,
+            ".gitignore": "__pycache__/\n",
+        },
+    )
+
+
 def uv_extras_flask(root: Path) -> None:
     """A uv project whose test dependencies are an extra ([project.optional-dependencies]
     test), not a dependency group: the development image needs them for the tests."""
@@ -369,6 +422,7 @@ REPOS: dict[str, Callable[[Path], None]] = {
     "uv-backend-job": uv_with_backend,
     "flask-tutorial": flask_tutorial,
     "uv-extras-flask": uv_extras_flask,
+    "flask-psycopg2": flask_psycopg2,
 }
 
 

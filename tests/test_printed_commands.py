@@ -9,6 +9,7 @@ the lock, and production then builds with it on the oldest and the newest Python
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ import dap
 import repos
 from conftest import BUILDABLE, docker_engine, python_offered, stack_id, tool
 from dockwright.cli import main
-from test_docker import Compose
+from test_docker import PROD, Compose
 
 pytestmark = pytest.mark.docker
 
@@ -371,3 +372,40 @@ def test_an_adopted_job_runs_from_what_adopt_printed(
         assert not locking or (repo / "uv.lock").is_file()
     finally:
         user.clean()
+
+
+def test_an_adopted_psycopg2_app_with_postgres_runs_from_what_adopt_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Flask app on psycopg2 (tests/repos.py flask_psycopg2), adopted with PostgreSQL: the
+    wait for the database uses the project's driver (psycopg 3 is not there), production
+    runs wsgi.py's production configuration and writes its log into logs/, a volume."""
+    repo = repos.make("flask-psycopg2", tmp_path)
+    before = repos.files(repo)
+    assert main(["adopt", str(repo), "--yes", "--data", "database=postgres"]) == 0
+    out = capsys.readouterr().out
+    steps = panel_commands(out)
+    assert " /logs/ " in next(s for s in steps if ".gitignore" in s)
+    user = User(repo)
+    user.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{user.env['PATH']}"
+    try:
+        for step in steps:
+            out = user.run(step)
+            if step.startswith("docker compose up"):  # development: wsgi.py's app too
+                status, body = user.get("/health")
+                assert json.loads(body) == {"status": "ok", "config": "production", "db": 1}
+            if step.endswith("pytest"):
+                assert "1 passed" in out
+            if "prod" in step:
+                status, body = user.get("/health")
+                assert json.loads(body) == {"status": "ok", "config": "production", "db": 1}
+                logged = user.run(
+                    f"docker compose {' '.join(PROD)} exec web cat /app/logs/shop.log"
+                )
+                assert "health checked" in logged
+    finally:
+        user.clean()
+    after = repos.files(repo)
+    assert {k: after[k] for k in before if k != ".gitignore"} == {
+        k: v for k, v in before.items() if k != ".gitignore"
+    }
