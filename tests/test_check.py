@@ -393,7 +393,7 @@ def test_the_project_s_settings_and_the_options_that_win_over_them(
 @pytest.mark.parametrize(
     ("args", "pyproject", "message"),
     [
-        (["--ignore", "DW999"], "", "--ignore: there is no rule DW999 (DW100-DW110)"),
+        (["--ignore", "DW999"], "", f"--ignore: there is no rule DW999 (DW100-{max(RULES)})"),
         (["--ignore", "DW101,what"], "", "'WHAT' is not a rule code"),
         ([], "[tool.dockwright.check]\nignore = 'DW101'\n", "ignore should be a list"),
         ([], "[tool.dockwright.check]\nignore = ['DW1']\n", "there is no rule DW1"),
@@ -759,3 +759,68 @@ def test_a_final_stage_built_on_another_is_judged_with_what_it_inherits(tmp_path
     assert where(check(tmp_path), "DW103") == ["Dockerfile:8"]
     write(tmp_path, {"Dockerfile": dockerfile.replace("unprivileged AS final", "runtime AS final")})
     assert where(check(tmp_path), "DW103") == ["Dockerfile:7"]  # the final stage's FROM
+
+
+# DW111 and --fix: scripts with CRLF line endings.
+
+
+def test_fix_rewrites_the_crlf_scripts_the_image_runs_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "DW111" / "triggers", project)
+    script = project / "scripts" / "entrypoint.sh"
+    mode = script.stat().st_mode
+    assert main(["check", str(project), "--fail-on", "never"]) == 0
+    assert "DW111" in capsys.readouterr().out
+    assert b"\r\n" in script.read_bytes()  # no --fix: nothing written
+
+    assert main(["check", str(project), "--fix", "--fail-on", "never"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Fixed scripts/entrypoint.sh: 3 CRLF line ending(s) rewritten to LF" in out
+    assert "DW111" not in out  # checked again after the fix
+    assert script.read_bytes() == b'#!/bin/sh\nset -e\nexec "$@"\n'
+    assert script.stat().st_mode == mode
+    assert sorted(p.name for p in script.parent.iterdir()) == ["entrypoint.sh"]
+
+
+def test_fix_keeps_json_on_stdout_and_leaves_ignored_findings_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "DW111" / "triggers", project)
+    script = project / "scripts" / "entrypoint.sh"
+    argv = ["check", str(project), "--fix", "--fail-on", "never"]
+    assert main([*argv, "--ignore", "DW111"]) == 0
+    assert b"\r\n" in script.read_bytes()
+    capsys.readouterr()
+    assert main([*argv, "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "DW111" not in {f["rule"] for f in json.loads(captured.out)["findings"]}
+    assert "Fixed scripts/entrypoint.sh" in captured.err
+    assert b"\r\n" not in script.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "fires"),
+    [
+        ("COPY install.sh /tmp/\nRUN sh /tmp/install.sh\n", True),
+        ("COPY install.sh ./\nRUN ./install.sh\n", True),
+        ("COPY . /app\nWORKDIR /app\nCMD ./install.sh\n", True),
+        ("COPY install.sh /tmp/\nRUN sh -c 'echo /tmp/install.sh'\n", False),
+        ("COPY app.py ./\nCMD python app.py\n", False),  # Python reads CRLF
+        ("RUN ./install.sh\n", False),  # not from the build context
+    ],
+)
+def test_dw111_follows_the_script_into_the_image(
+    tmp_path: Path, dockerfile: str, fires: bool
+) -> None:
+    write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.13-slim\n" + dockerfile,
+            "install.sh": "#!/bin/sh\r\necho hi\r\n",
+            "app.py": "#!/usr/bin/env python3\r\nprint(1)\r\n",
+        },
+    )
+    assert bool(where(check(tmp_path), "DW111")) == fires

@@ -400,13 +400,19 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--list-rules", action="store_true", help="list dockwright's rules and exit"
     )
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="rewrite CRLF line endings to LF in the scripts the images run (DW111), say "
+        "which changed, then check again",
+    )
 
 
 def _check(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from dockwright import check
-    from dockwright.console import error, say, text
+    from dockwright.console import error, note, say, text
 
     if args.list_rules:
         rules = Table(title="dockwright's rules", title_justify="left")
@@ -417,6 +423,15 @@ def _check(args: argparse.Namespace) -> int:
         say(rules)
         return 0
     report = check.audit(args.dir, ignore=args.ignore, fail_on=args.fail_on, dockerfiles=args.files)
+    if args.fix:
+        fixed = check.fix_line_endings(report)
+        for line in fixed:
+            # On stderr with --format json, so stdout stays one JSON document.
+            (note if args.format == "json" else say)(f"Fixed {line}")
+        if fixed:
+            report = check.audit(
+                args.dir, ignore=args.ignore, fail_on=args.fail_on, dockerfiles=args.files
+            )
     findings = report.findings
     failed = check.failing(findings, report.fail_on)
     if args.format == "json":
@@ -433,8 +448,8 @@ def _check(args: argparse.Namespace) -> int:
             say(f"{args.dir}: no findings.")
         for name, why in report.development.items():
             say(f"{name}: read as a development image ({why}); DW103 and DW104 do not apply")
-        for note in report.notes:
-            say(f"Note: {note}")
+        for remark in report.notes:
+            say(f"Note: {remark}")
     if failed:
         error(f"{len(failed)} finding(s) at or above {report.fail_on} in {args.dir}")
         return 1

@@ -47,6 +47,7 @@ from dockwright.check.project import (
     must_be_directory,
 )
 from dockwright.check.registry import RULES, SEVERITIES, Finding, Hit, Rule
+from dockwright.check.rules import dw111
 from dockwright.errors import UsageError
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "audit",
     "check",
     "failing",
+    "fix_line_endings",
     "parse_dockerfile",
     "rules",
 ]
@@ -78,6 +80,7 @@ class Report:
     development: dict[str, str] = field(default_factory=dict)  # Dockerfile -> why
     ignored: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
+    project: Project | None = field(default=None, repr=False, compare=False)
 
 
 def check(
@@ -130,7 +133,41 @@ def audit(
         {d.name: d.development for d in project.dockerfiles if d.development},
         ignored,
         notes,
+        project,
     )
+
+
+def fix_line_endings(report: Report) -> list[str]:
+    """Rewrite CRLF to LF in the scripts DW111 found (the findings the report kept, so
+    ignored ones stay as they are); what changed, one line per script. A script that is a
+    link, or not inside the checked directory, is left alone and named."""
+    if report.project is None:
+        return []
+    kept = {(f.file, f.line) for f in report.findings if f.rule == "DW111"}
+    root = os.path.realpath(report.directory)
+    changed = []
+    done: set[Path] = set()
+    for hit, path in dw111.crlf_scripts(report.project):
+        if (hit.file, hit.line) not in kept or path in done:
+            continue
+        done.add(path)
+        name = report.project.name(path)
+        real = os.path.realpath(path)
+        if os.path.islink(path) or os.path.commonpath([root, real]) != root:
+            changed.append(f"{name}: left as it is (a link, or outside {report.directory})")
+            continue
+        data = report.project.bytes(path)
+        lines = data.count(b"\r\n")
+        temporary = path.with_name(f".{path.name}.dockwright-fix")
+        try:
+            temporary.write_bytes(data.replace(b"\r\n", b"\n"))
+            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+            os.replace(temporary, path)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise UsageError(f"{path} cannot be rewritten: {error.strerror or error}") from None
+        changed.append(f"{name}: {lines} CRLF line ending(s) rewritten to LF")
+    return changed
 
 
 def _run_rules(project: Project) -> list[Finding]:
@@ -215,7 +252,7 @@ def codes(values: Collection[str], where: str) -> frozenset[str]:
 
 
 def rule_range() -> str:
-    """dockwright's rules as a range of codes: DW100-DW110."""
+    """dockwright's rules as a range of codes: DW100-DW111."""
     ordered = sorted(RULES)
     return f"{ordered[0]}-{ordered[-1]}"
 

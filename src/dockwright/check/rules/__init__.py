@@ -12,6 +12,7 @@ from dockwright.check.rules import (
     dw108,
     dw109,
     dw110,
+    dw111,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "dw108",
     "dw109",
     "dw110",
+    "dw111",
 ]
