@@ -824,3 +824,34 @@ def test_dw111_follows_the_script_into_the_image(
         },
     )
     assert bool(where(check(tmp_path), "DW111")) == fires
+
+
+@pytest.mark.parametrize(
+    ("base", "lines", "missing"),
+    [
+        ("python:3.13-slim", "HEALTHCHECK CMD wget -qO- http://localhost:8000/ || exit 1", "wget"),
+        (
+            "python:3.13-slim-bookworm",
+            'HEALTHCHECK CMD ["curl", "-f", "http://localhost/"]',
+            "curl",
+        ),
+        ("python:3.13-alpine", "HEALTHCHECK CMD curl -f http://localhost/", "curl"),
+        ("python:3.13-alpine", "HEALTHCHECK CMD wget -q http://localhost/", ""),  # busybox
+        ("python:3.13", "HEALTHCHECK CMD curl -f http://localhost/", ""),  # the full image
+        ("gcr.io/distroless/python3-debian12", 'HEALTHCHECK CMD ["curl", "x"]', "curl"),
+        (
+            "python:3.13-slim",
+            "RUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+            "HEALTHCHECK CMD curl -f http://localhost/",
+            "",
+        ),
+        ("python:3.13-slim", 'HEALTHCHECK CMD ["sh", "-c", "curl -f http://x/"]', "curl"),
+        ("python:3.13-slim", "HEALTHCHECK NONE", ""),
+    ],
+)
+def test_dw112_knows_which_bases_lack_curl_and_wget(
+    tmp_path: Path, base: str, lines: str, missing: str
+) -> None:
+    write(tmp_path, {"Dockerfile": f"FROM {base}\nUSER 10001\n{lines}\n"})
+    found = [f for f in check(tmp_path) if f.rule == "DW112"]
+    assert [f.detail.split()[0] for f in found] == ([missing] if missing else [])

@@ -13,6 +13,7 @@ from dockwright.check.rules import (
     dw109,
     dw110,
     dw111,
+    dw112,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "dw109",
     "dw110",
     "dw111",
+    "dw112",
 ]
