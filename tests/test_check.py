@@ -855,3 +855,33 @@ def test_dw112_knows_which_bases_lack_curl_and_wget(
     write(tmp_path, {"Dockerfile": f"FROM {base}\nUSER 10001\n{lines}\n"})
     found = [f for f in check(tmp_path) if f.rule == "DW112"]
     assert [f.detail.split()[0] for f in found] == ([missing] if missing else [])
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("ARG NPM_TOKEN", True),
+        ("ARG DB_PASSWORD=postgres", True),
+        ("ENV DJANGO_SECRET_KEY=insecure", True),
+        ("ENV AWS_SECRET_ACCESS_KEY wJalrXUtnFEMI", True),
+        ("ENV A=1 API_KEY=abc", True),
+        ("ENV DATABASE_URL=postgresql://app:hunter2@db:5432/app", True),
+        ("RUN pip install --index-url https://u:p@pypi.example.com/simple flask", True),
+        ("ENV API_KEY=", False),  # set to nothing
+        ("ENV SSH_PUBLIC_KEY=ssh-ed25519", False),
+        ("ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", False),
+        ("ARG PYTHON_VERSION=3.13", False),
+        ("ENV DATABASE_URL=postgresql://app:${DB_PASSWORD}@db/app", False),
+        ("ENV DATABASE_URL=postgresql://app@db/app", False),
+        ("RUN pip install flask # see https://pypi.org/project/flask:3.1", False),
+    ],
+)
+def test_dw113_names_secrets_without_repeating_them(
+    tmp_path: Path, line: str, secret: bool
+) -> None:
+    write(tmp_path, {"Dockerfile": f"FROM python:3.13-slim\n{line}\nUSER 10001\n"})
+    found = [f for f in check(tmp_path) if f.rule == "DW113"]
+    assert bool(found) == secret
+    for finding in found:
+        assert finding.line == 2
+        assert not {"hunter2", "insecure", "postgres"} & set(finding.why.split())

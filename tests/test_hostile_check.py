@@ -527,6 +527,19 @@ BIG: list[tuple[str, dict[str, Content], set[str]]] = [
         },
         {"DW102", "DW103"},
     ),
+    (
+        "url-schemes",
+        {"Dockerfile": "FROM python:3.13-slim\nRUN echo " + "a://b:c" * 30_000 + "https://u:p@h\n"},
+        {"DW113"},
+    ),
+    (
+        "scripts-run",
+        {
+            "Dockerfile": "FROM python:3.13-slim\n"
+            + "".join(f"COPY s{i}.sh /s/\nRUN sh /s/s{i}.sh && run{i}\n" for i in range(5000))
+        },
+        {"DW103"},
+    ),
     ("dockerignore-brackets", {".dockerignore": "[" * 50_000 + "\n"}, {"DW105"}),
     (
         "compose-lines",

@@ -14,6 +14,7 @@ from dockwright.check.rules import (
     dw110,
     dw111,
     dw112,
+    dw113,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "dw110",
     "dw111",
     "dw112",
+    "dw113",
 ]

@@ -41,8 +41,16 @@ def crlf_scripts(project: Project) -> Iterator[tuple[Hit, Path]]:
     with the script: RUN in any stage, the final stage's ENTRYPOINT and CMD."""
     for dockerfile in project.sound_dockerfiles():
         seen: set[tuple[int, Path]] = set()
+        # A bare name (`ENTRYPOINT ["entrypoint.sh"]`) is looked for on PATH only when a COPY
+        # puts files there: most bare names are the image's programs (pip, python).
+        on_path = any(
+            ins.keyword in ("COPY", "ADD") and ins.arguments and ins.arguments[-1].startswith(PATH)
+            for ins in dockerfile.instructions
+        )
         for stage, ins in _runs(dockerfile):
             for word, by_shell in _scripts(ins):
+                if "/" not in word and not by_shell and not on_path:
+                    continue
                 path = _from_context(dockerfile, stage, ins, word, by_shell)
                 if path is None or (ins.line, path) in seen or not project.is_file(path):
                     continue
