@@ -96,6 +96,7 @@ EXPECTED: dict[str, dict[str, str | bool]] = {
 }
 DOCKER_LAYER = {
     ".copier-answers.yml",
+    "README.Docker.md",
     ".dockerignore",
     ".env.example",
     "Dockerfile",

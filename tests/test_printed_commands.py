@@ -134,6 +134,26 @@ class User:
         subprocess.run(["docker", "image", "rm", "-f", *images], capture_output=True, check=False)
 
 
+def run_documented(user: User, command: str, service: str, database_user: str) -> str:
+    """A README command, run as its user would: a shell gets a command and `exit` on its
+    input, psql a query (answered as the database's user, not the host's); tests pass."""
+    stdin = None
+    if re.search(rf" {service} (bash|sh)$", command):
+        stdin = "echo in-the-container\nexit\n"
+    elif command.endswith(" db psql"):
+        stdin = "SELECT current_user;\n"
+    out = user.run(command, stdin=stdin)
+    if stdin and "psql" not in command:
+        assert "in-the-container" in out
+    elif stdin:
+        assert "1 row" in out
+        assert f" {database_user}\n" in out
+    if command.endswith("pytest"):
+        assert " passed" in out
+        assert "failed" not in out
+    return out
+
+
 def breakpoint_stops_a_request(user: User) -> None:
     """DEBUGPY=1: an editor attached to debugpy sets a breakpoint in the index view; a request
     stops there until the editor continues it, then answers."""
@@ -228,7 +248,6 @@ def test_every_printed_command_runs(tmp_path: Path, stack: dict[str, str]) -> No
     user = User(project)
     flask = stack["app_kind"] == "flask"
     service = "web" if flask else "job"
-    shell_input = "echo in-the-container\nexit\n"
     try:
         # The next-steps panel, from a fresh project.
         steps = panel_commands(created.stdout)
@@ -247,20 +266,7 @@ def test_every_printed_command_runs(tmp_path: Path, stack: dict[str, str]) -> No
         assert any(c.startswith("docker build --build-arg PYTHON_VERSION=") for c in commands)
         for command in commands:
             before = {p.name: p.read_text() for p in (project / "requirements").glob("*.txt")}
-            stdin = None
-            if re.search(rf" {service} (bash|sh)$", command):
-                stdin = shell_input
-            elif command.endswith(" db psql"):
-                stdin = "SELECT current_user;\n"
-            out = user.run(command, stdin=stdin)
-            if stdin == shell_input:
-                assert "in-the-container" in out
-            elif stdin:
-                assert "1 row" in out
-                assert " dwapp\n" in out  # current_user is POSTGRES_USER, not the host's user
-            if command.endswith("pytest"):
-                assert " passed" in out
-                assert "failed" not in out
+            run_documented(user, command, service, database_user="dwapp")
             check_effect(user, command, stack, before)
         # The re-lock holds on every Python offered: production builds on the newest too
         # (the README's own command built the oldest), and both run.
@@ -320,6 +326,10 @@ def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(
                 assert user.get("/") == (200, "1 visit(s)")
                 assert user.get("/") == (200, "2 visit(s)")
         assert "prod" in user.ran[-2]  # production was the last to start, before the update
+        user.run("docker compose -f compose.yaml -f compose.prod.yaml down")
+        for command in readme_commands((repo / "README.Docker.md").read_text()):
+            run_documented(user, command, "web", database_user="")
+        assert not [c for c in steps if c not in user.ran]
     finally:
         user.clean()
     after = repos.files(repo, skip=(".gitignore",))
@@ -370,6 +380,12 @@ def test_an_adopted_job_runs_from_what_adopt_printed(
             if step.endswith("pytest"):
                 assert "1 passed" in out
         assert not locking or (repo / "uv.lock").is_file()
+        for command in readme_commands((repo / "README.Docker.md").read_text()):
+            if command.endswith("pytest") and not tests:
+                continue  # no tests: pytest would say so and exit 5
+            out = run_documented(user, command, "job", database_user="")
+            if command.endswith("--rm job"):
+                assert "trained, accuracy" in out
     finally:
         user.clean()
 
@@ -402,6 +418,9 @@ def test_an_adopted_psycopg2_app_with_postgres_runs_from_what_adopt_printed(
                     f"docker compose {' '.join(PROD)} exec web cat /app/logs/shop.log"
                 )
                 assert "health checked" in logged
+        user.run(f"docker compose {' '.join(PROD)} down")
+        for command in readme_commands((repo / "README.Docker.md").read_text()):
+            run_documented(user, command, "web", database_user="flask_psycopg2")
     finally:
         user.clean()
     after = repos.files(repo)
