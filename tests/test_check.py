@@ -885,3 +885,28 @@ def test_dw113_names_secrets_without_repeating_them(
     for finding in found:
         assert finding.line == 2
         assert not {"hunter2", "insecure", "postgres"} & set(finding.why.split())
+
+
+@pytest.mark.parametrize(
+    ("builder", "final", "copied", "fires"),
+    [
+        ("python:3.12", "python:3.13-slim", "/opt/venv", True),
+        ("python:3.12-slim AS base\nFROM base", "python:3.11-slim", "/app/.venv", True),
+        ("ghcr.io/astral-sh/uv:python3.12-bookworm-slim", "python:3.13-slim", "/app/.venv", True),
+        ("python:3.13.1", "python:3.13-slim", "/usr/local/lib/python3.13/site-packages", False),
+        ("python:3.12", "python:3.13-slim", "/app/wheels", False),  # wheels are reinstalled
+        ("python:${PY}", "python:3.13-slim", "/opt/venv", False),  # not known here
+        ("python:3.12", "debian:trixie-slim", "/opt/venv", False),
+    ],
+)
+def test_dw114_compares_the_python_of_both_ends_of_the_copy(
+    tmp_path: Path, builder: str, final: str, copied: str, fires: bool
+) -> None:
+    write(
+        tmp_path,
+        {
+            "Dockerfile": f"FROM {builder} AS builder\nRUN true\n"
+            f"FROM {final}\nCOPY --from=builder {copied} {copied}\nUSER 10001\n"
+        },
+    )
+    assert bool(where(check(tmp_path), "DW114")) == fires

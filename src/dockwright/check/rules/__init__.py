@@ -15,6 +15,7 @@ from dockwright.check.rules import (
     dw111,
     dw112,
     dw113,
+    dw114,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "dw111",
     "dw112",
     "dw113",
+    "dw114",
 ]
