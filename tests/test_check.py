@@ -910,3 +910,39 @@ def test_dw114_compares_the_python_of_both_ends_of_the_copy(
         },
     )
     assert bool(where(check(tmp_path), "DW114")) == fires
+
+
+@pytest.mark.parametrize(
+    ("service", "rules"),
+    [
+        ("image: postgres:17\n    ports: ['5432:5432']", {"DW115"}),
+        ("image: redis:7.4\n    ports: ['0.0.0.0:6379:6379']", {"DW115"}),
+        ("image: mongo:8\n    ports: [27017]", {"DW115"}),
+        ("image: mysql:8.4\n    ports: [{target: 3306, published: 3306}]", {"DW115"}),
+        ("image: postgres:17\n    ports: ['127.0.0.1:5432:5432', '[::1]:5433:5432']", set()),
+        ("image: postgres:17\n    ports: ['${DB_PORT:-5432}:5432']", set()),  # not known
+        ("image: nginx:1.27\n    ports: ['80:80']", set()),  # not a database
+        ("image: python:3.13-slim\n    privileged: true", {"DW116"}),
+        ("image: mysql:8.4\n    environment: [MYSQL_ROOT_PASSWORD=root]", {"DW117"}),
+        ("image: mysql:8.4\n    environment: {MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'}", set()),
+        ("image: app:1\n    environment: {DATABASE_URL: 'postgresql://u:p@db/app'}", {"DW117"}),
+        ("image: app:1\n    environment: {SECRET_KEY: '${SECRET_KEY}', API_KEY: ''}", set()),
+        ("image: postgres", {"DW118"}),
+        ("image: ghcr.io/org/app", {"DW118"}),
+        ("image: localhost:5000/app", {"DW118"}),  # a registry's port is no tag
+        ("image: postgres@sha256:" + "a" * 64, set()),
+        ("image: '${IMAGE}'", set()),
+    ],
+)
+def test_compose_rules_read_each_service(tmp_path: Path, service: str, rules: set[str]) -> None:
+    write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.13-slim\nUSER 10001\n",
+            "compose.yaml": f"services:\n  s:\n    {service}\n",
+        },
+    )
+    compose_rules = {"DW115", "DW116", "DW117", "DW118"}
+    found = [f for f in check(tmp_path) if f.rule in compose_rules]
+    assert {f.rule for f in found} == rules
+    assert all(f.file == "compose.yaml" and f.line == 2 for f in found)

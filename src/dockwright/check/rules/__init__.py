@@ -16,6 +16,10 @@ from dockwright.check.rules import (
     dw112,
     dw113,
     dw114,
+    dw115,
+    dw116,
+    dw117,
+    dw118,
 )
 
 __all__ = [
@@ -34,4 +38,8 @@ __all__ = [
     "dw112",
     "dw113",
     "dw114",
+    "dw115",
+    "dw116",
+    "dw117",
+    "dw118",
 ]

@@ -40,9 +40,9 @@ def secrets_in_image(project: Project) -> Iterator[Hit]:
         for ins in dockerfile.instructions:
             names = _declared(ins)
             for name in names:
-                if _secret_name(name):
+                if secret_name(name):
                     yield Hit(dockerfile.name, ins.line, f"{ins.keyword} {name}")
-            if ins.keyword in ("ARG", "ENV", "RUN") and _credentials(ins.script):
+            if ins.keyword in ("ARG", "ENV", "RUN") and credentials(ins.script):
                 yield Hit(dockerfile.name, ins.line, f"a password in a URL ({ins.keyword})")
 
 
@@ -58,13 +58,13 @@ def _declared(ins: Instruction) -> list[str]:
     return [name for name, _, value in (w.partition("=") for w in words) if name and value]
 
 
-def _secret_name(name: str) -> bool:
+def secret_name(name: str) -> bool:
     upper = name.upper()
     parts = [p for p in _NAME_SPLIT.split(upper) if p]
     return bool(parts) and parts[-1] in SECRET_PARTS and not HARMLESS.search(upper)
 
 
-def _credentials(text: str) -> bool:
+def credentials(text: str) -> bool:
     """Whether a URL in text holds a literal password (scheme://user:password@host); one
     given by a variable (`https://user:${TOKEN}@...`) is the variable's rule's."""
     start = text.find("://")

@@ -1,0 +1,61 @@
+"""DW115: compose publishes a database's port on every interface.
+
+`ports: ["5432:5432"]` binds 0.0.0.0, and Docker's own iptables rules let it past ufw and
+firewalld: the database is reachable from the network the host is on (the ransomed
+PostgreSQL, Redis and MongoDB reports from internet-wide scans of exposed Docker hosts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockwright.check.project import Project, Service
+from dockwright.check.registry import Hit, rule
+from dockwright.check.rules.dw108 import DATABASES
+
+# Host addresses that are every interface.
+EVERYWHERE = frozenset({"", "0.0.0.0", "::", "[::]"})
+
+
+@rule(
+    "DW115",
+    "warning",
+    "a database port published on every interface",
+    "a port published without a host address listens on 0.0.0.0, and Docker's firewall "
+    "rules bypass ufw and firewalld, so the database is reachable from the network",
+    'publish it on the loopback only ("127.0.0.1:5432:5432"), or not at all: services in '
+    "the same compose project reach it by its service name",
+)
+def database_published(project: Project) -> Iterator[Hit]:
+    for service in services(project):
+        image = service.options.get("image")
+        if not isinstance(image, str) or not DATABASES.search(image.lower()):
+            continue
+        ports = service.options.get("ports")
+        for port in ports if isinstance(ports, list) else []:
+            host = host_address(port)
+            if host is not None and host in EVERYWHERE:
+                yield Hit(service.file, service.line, f"{service.name} publishes {port}")
+
+
+def services(project: Project) -> Iterator[Service]:
+    """Every service of every compose file at the top (each file's own)."""
+    for path in project.compose_files():
+        yield from project.compose(path).services.values()
+
+
+def host_address(port: object) -> str | None:
+    """The host address a ports entry binds ("" for none), None when it cannot be told
+    (a variable) or the entry publishes nothing."""
+    if isinstance(port, int) and not isinstance(port, bool):
+        return ""
+    if isinstance(port, dict):
+        host = port.get("host_ip", "")
+        return host if isinstance(host, str) and "$" not in host else None
+    if not isinstance(port, str) or "$" in port:
+        return None
+    entry = port.split("/", 1)[0].strip()
+    if entry.startswith("["):
+        return entry.partition("]")[0] + "]"
+    parts = entry.split(":")
+    return parts[0] if len(parts) == 3 else ""

@@ -1,0 +1,31 @@
+"""DW118: a compose service's image has no tag.
+
+`image: postgres` is whatever `latest` is on the day of the pull: a new major version of a
+database cannot read the old one's data directory (the "database files are incompatible
+with server" reports after a `docker compose pull`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockwright.check.project import Project
+from dockwright.check.registry import Hit, rule
+from dockwright.check.rules.dw115 import services
+
+
+@rule(
+    "DW118",
+    "warning",
+    "a compose image without a tag",
+    "an image without a tag is latest, which moves: the next pull can bring a new major "
+    "version (a database that cannot read its own data)",
+    "name the version (postgres:17, redis:7.4), or a digest (@sha256:...)",
+)
+def untagged_images(project: Project) -> Iterator[Hit]:
+    for service in services(project):
+        image = service.options.get("image")
+        if not isinstance(image, str) or "build" in service.options or "$" in image:
+            continue
+        if "@" not in image and ":" not in image.rsplit("/", 1)[-1]:
+            yield Hit(service.file, service.line, f"{service.name}: image {image}")
