@@ -946,3 +946,44 @@ def test_compose_rules_read_each_service(tmp_path: Path, service: str, rules: se
     found = [f for f in check(tmp_path) if f.rule in compose_rules]
     assert {f.rule for f in found} == rules
     assert all(f.file == "compose.yaml" and f.line == 2 for f in found)
+
+
+def test_sarif_output_has_the_shape_code_scanning_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SARIF 2.1.0's required keys and the registry's rules (no copy of the OASIS schema
+    is installed to validate against)."""
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "DW111" / "triggers", project)
+    assert main(["check", str(project), "--format", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["version"] == "2.1.0"
+    assert sarif["$schema"].endswith("sarif-schema-2.1.0.json")
+    [run] = sarif["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "dockwright"
+    assert [r["id"] for r in driver["rules"]] == list(RULES)
+    levels = {"error": "error", "warning": "warning", "info": "note", "style": "note"}
+    for descriptor in driver["rules"]:
+        rule = RULES[descriptor["id"]]
+        assert descriptor["shortDescription"]["text"] == rule.title
+        assert descriptor["defaultConfiguration"]["level"] == levels[rule.severity]
+    assert run["originalUriBaseIds"]["ROOT"]["uri"] == project.as_uri() + "/"
+    results = run["results"]
+    assert {r["ruleId"] for r in results} >= {"DW111", "DW105"}
+    for result in results:
+        assert set(result) >= {"ruleId", "level", "message", "locations"}
+        assert result["level"] in {"error", "warning", "note"}
+        assert result["message"]["text"]
+        if result["ruleId"] in RULES:
+            assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+            assert result["level"] == levels[RULES[result["ruleId"]].severity]
+        [location] = result["locations"]
+        artifact = location["physicalLocation"]["artifactLocation"]
+        assert artifact["uriBaseId"] == "ROOT"
+        assert not artifact["uri"].startswith("/")
+        assert (project / artifact["uri"]).exists() or artifact["uri"] == ".dockerignore"
+    [crlf] = [r for r in results if r["ruleId"] == "DW111"]
+    physical = crlf["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "Dockerfile"
+    assert physical["region"] == {"startLine": 5}

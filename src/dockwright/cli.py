@@ -369,7 +369,12 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
         "--list-rules lists them with their severity."
     )
     _directory_argument(parser)
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "sarif"),
+        default="table",
+        help="table (default), json, or sarif (SARIF 2.1.0, for code scanning)",
+    )
     parser.add_argument(
         "--fail-on",
         choices=check.FAIL_ON,
@@ -426,8 +431,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.fix:
         fixed = check.fix_line_endings(report)
         for line in fixed:
-            # On stderr with --format json, so stdout stays one JSON document.
-            (note if args.format == "json" else say)(f"Fixed {line}")
+            # On stderr with json or sarif, so stdout stays one JSON document.
+            (say if args.format == "table" else note)(f"Fixed {line}")
         if fixed:
             report = check.audit(
                 args.dir, ignore=args.ignore, fail_on=args.fail_on, dockerfiles=args.files
@@ -436,6 +441,8 @@ def _check(args: argparse.Namespace) -> int:
     failed = check.failing(findings, report.fail_on)
     if args.format == "json":
         text(check.as_json(report))
+    elif args.format == "sarif":
+        text(check.as_sarif(report))
     else:
         if findings:
             table = Table(title=f"Findings in {args.dir}", title_justify="left", show_lines=True)

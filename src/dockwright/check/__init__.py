@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import urllib.parse
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ __all__ = [
     "Report",
     "Rule",
     "as_json",
+    "as_sarif",
     "audit",
     "check",
     "failing",
@@ -280,6 +282,68 @@ def as_json(report: Report) -> str:
                 code: {"severity": r.severity, "title": r.title, "why": r.why, "fix": r.fix}
                 for code, r in RULES.items()
             },
+        },
+        indent=2,
+    )
+
+
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+# SARIF's levels for the severities: style and info are notes.
+SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note", "style": "note"}
+
+
+def as_sarif(report: Report) -> str:
+    """The report as SARIF 2.1.0 (GitHub code scanning and other viewers): one run whose
+    driver lists the registry's rules; each finding a result with its rule, level, message
+    (why and how to fix) and location, relative to the checked directory (uriBaseId ROOT)."""
+    from dockwright import __version__
+
+    index = {code: i for i, code in enumerate(RULES)}
+    results = []
+    for f in report.findings:
+        location: dict[str, object] = {
+            "artifactLocation": {"uri": urllib.parse.quote(f.file), "uriBaseId": "ROOT"}
+        }
+        if f.line:
+            location["region"] = {"startLine": f.line}
+        result: dict[str, object] = {
+            "ruleId": f.rule,
+            "level": SARIF_LEVELS[f.severity],
+            "message": {"text": f"{f.why}. Fix: {f.fix}" if f.fix else f.why},
+            "locations": [{"physicalLocation": location}],
+        }
+        if f.rule in index:
+            result["ruleIndex"] = index[f.rule]
+        results.append(result)
+    driver = {
+        "name": "dockwright",
+        "version": __version__,
+        "rules": [
+            {
+                "id": code,
+                "name": code,
+                "shortDescription": {"text": r.title},
+                "fullDescription": {"text": r.why},
+                "help": {"text": r.fix},
+                "defaultConfiguration": {"level": SARIF_LEVELS[r.severity]},
+            }
+            for code, r in RULES.items()
+        ],
+    }
+    root = Path(os.path.abspath(report.directory)).as_uri().rstrip("/") + "/"
+    return json.dumps(
+        {
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {"driver": driver},
+                    "originalUriBaseIds": {"ROOT": {"uri": root}},
+                    "results": results,
+                }
+            ],
         },
         indent=2,
     )
