@@ -720,3 +720,28 @@ def test_the_escape_directive_sets_the_continuation_character(directive: str, es
 )
 def test_backslash_continues_by_default(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(i.keyword, i.text) for i in parse_dockerfile(text)] == expected
+
+
+@pytest.mark.parametrize("link", ["scripts/entrypoint.sh", "scripts"])
+def test_fix_writes_nothing_through_a_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    """--fix rewrites files of the checked directory only: a script that is a link, or that
+    sits in a linked directory, is named and left as it is (its target too)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "entrypoint.sh").write_bytes(b'#!/bin/sh\r\nexec "$@"\r\n')
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    (project / "Dockerfile").write_text(
+        'FROM python:3.13-slim\nCOPY scripts/ /s/\nUSER 10001\nENTRYPOINT ["/s/entrypoint.sh"]\n'
+    )
+    target = outside / "entrypoint.sh" if link.endswith(".sh") else outside
+    if link == "scripts":
+        (project / "scripts").rmdir()
+    (project / link).symlink_to(target)
+    assert main(["check", str(project), "--fix", "--fail-on", "never"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "scripts/entrypoint.sh: left as it is" in out
+    assert (outside / "entrypoint.sh").read_bytes() == b'#!/bin/sh\r\nexec "$@"\r\n'
+    assert sorted(p.name for p in outside.iterdir()) == ["entrypoint.sh"]

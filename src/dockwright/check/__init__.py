@@ -4,8 +4,11 @@ Findings come from hadolint (the Dockerfiles' syntax and shell) and from dockwri
 (the registry RULES: one module per rule in dockwright.check.rules), which know what
 hadolint cannot: where dependencies are installed relative to the code, whether the
 production image keeps compilers, installers or caches, whether .dockerignore keeps the
-repository and secrets out, whether requirements are pinned and locks are current, and
-whether compose waits for a database to be healthy. Each finding says why it matters and
+repository and secrets out, whether requirements are pinned and locks are current,
+whether compose waits for a database to be healthy, scripts with CRLF line endings, health
+checks calling a program the image lacks, secrets in ARG, ENV or URLs, a venv copied across
+Python versions, and compose's exposed databases, privileged services, literal passwords and
+untagged images. Each finding says why it matters and
 how to fix it.
 
 Every Dockerfile under the directory is checked (or the ones named), each with its build
