@@ -24,10 +24,11 @@ TERMINAL = {
 }
 
 
-def spawn(dest: Path) -> pexpect.spawn:
+def spawn(*args: str | Path) -> pexpect.spawn:
+    """`new-project ARGS...` in a pseudo-terminal of 40 rows by 120 columns."""
     return pexpect.spawn(
         sys.executable,
-        ["-m", "dockwright", str(dest)],
+        ["-m", "dockwright", *map(str, args)],
         env=TERMINAL,
         encoding="utf-8",
         timeout=30,
@@ -110,14 +111,7 @@ def test_wizard_shows_why_alpine_is_unavailable_for_conda(tmp_path: Path) -> Non
 def test_adopt_asks_to_confirm_the_guesses(tmp_path: Path) -> None:
     """The detected answers are the wizard's defaults: Enter confirms, typing corrects."""
     repo = repos.make("pip-flask", tmp_path)
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "dockwright", "adopt", str(repo)],
-        env=TERMINAL,
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(40, 120),
-    )
+    child = spawn("adopt", repo)
     child.expect_exact("Detected in")
     answer(child, "Project name", ENTER)
     answer(child, "your requirements files", ENTER)  # pip's choice: not split files it lacks
@@ -155,14 +149,7 @@ def test_adopt_asks_to_confirm_the_guesses(tmp_path: Path) -> None:
 def test_adopt_refuses_an_existing_dockerfile_before_asking(tmp_path: Path) -> None:
     repo = repos.make("pip-flask", tmp_path)
     (repo / "Dockerfile").write_text("FROM python:3.13-slim\n")
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "dockwright", "adopt", str(repo)],
-        env=TERMINAL,
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(40, 120),
-    )
+    child = spawn("adopt", repo)
     child.logfile_read = shown = io.StringIO()
     child.expect_exact("would overwrite 1 existing file(s): Dockerfile")
     child.expect(pexpect.EOF)
