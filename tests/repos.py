@@ -53,6 +53,17 @@ def files(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
     }
 
 
+# tests/conftest.py of a Flask project: `app` is the app object, or the factory's call.
+FLASK_CONFTEST = """
+    import pytest
+
+    from {module} import {name}
+
+
+    @pytest.fixture
+    def client():
+        return {app}.test_client()
+"""
 FLASK_TEST = """
     def test_health(client):
         assert client.get("{path}").status_code == 200
@@ -77,16 +88,7 @@ def pip_flask(root: Path) -> None:
             "requirements.txt": "flask==3.1.2\ngunicorn==23.0.0\n",
             "requirements-dev.txt": "-r requirements.txt\npytest==8.4.2\n",
             ".python-version": "3.13.2\n",
-            "tests/conftest.py": """
-            import pytest
-
-            from app import app
-
-
-            @pytest.fixture
-            def client():
-                return app.test_client()
-        """,
+            "tests/conftest.py": FLASK_CONFTEST.format(module="app", name="app", app="app"),
             "tests/test_app.py": FLASK_TEST.format(path="/health"),
             ".gitignore": "__pycache__/\n.env\n",
             "conftest.py": "",
@@ -115,16 +117,9 @@ def poetry_flask(root: Path) -> None:
 
                 return app
         """,
-            "tests/conftest.py": """
-            import pytest
-
-            from webshop import create_app
-
-
-            @pytest.fixture
-            def client():
-                return create_app().test_client()
-        """,
+            "tests/conftest.py": FLASK_CONFTEST.format(
+                module="webshop", name="create_app", app="create_app()"
+            ),
             "tests/test_app.py": FLASK_TEST.format(path="/health"),
             "conftest.py": "",
         },
@@ -148,16 +143,7 @@ def uv_flask(root: Path) -> None:
                 return {"status": "ok"}
         """,
             ".python-version": "3.11\n",
-            "tests/conftest.py": """
-            import pytest
-
-            from shop import app
-
-
-            @pytest.fixture
-            def client():
-                return app.test_client()
-        """,
+            "tests/conftest.py": FLASK_CONFTEST.format(module="shop", name="app", app="app"),
             "tests/test_app.py": FLASK_TEST.format(path="/healthz"),
             "conftest.py": "",
         },
@@ -389,16 +375,7 @@ def uv_extras_flask(root: Path) -> None:
             def health():
                 return {"status": "ok"}
         """,
-            "tests/conftest.py": """
-            import pytest
-
-            from notes import app
-
-
-            @pytest.fixture
-            def client():
-                return app.test_client()
-        """,
+            "tests/conftest.py": FLASK_CONFTEST.format(module="notes", name="app", app="app"),
             "tests/test_app.py": FLASK_TEST.format(path="/health"),
             ".python-version": "3.13\n",
             "conftest.py": "",
