@@ -573,28 +573,24 @@ def test_waiting_for_the_database_needs_no_driver_the_project_lacks(rendered: Re
     if any(importlib.util.find_spec(driver) for driver in ("psycopg", "psycopg2")):
         pytest.skip("this interpreter has a PostgreSQL driver: the path without one cannot run")
     script = rendered(database="postgres") / "scripts" / "wait_for_db.py"
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        port = server.getsockname()[1]
-        url = f"postgresql://u:p@127.0.0.1:{port}/db"
-        waited = subprocess.run(
+
+    def wait(url: str, seconds: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, "-I", str(script)],
-            env={"DATABASE_URL": url, "DB_WAIT_TIMEOUT": "5"},
+            env={"DATABASE_URL": url, "DB_WAIT_TIMEOUT": str(seconds)},
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         )
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        url = f"postgresql://u:p@127.0.0.1:{server.getsockname()[1]}/db"
+        waited = wait(url, 5)
     assert (waited.returncode, waited.stderr) == (0, "")
-    refused = subprocess.run(
-        [sys.executable, "-I", str(script)],
-        env={"DATABASE_URL": url, "DB_WAIT_TIMEOUT": "1"},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    refused = wait(url, 1)  # the port is closed now
     assert refused.returncode == 1
     assert refused.stderr.startswith("database not reachable: ")
 
