@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dockwright import copier_boundary, files, generate, interrupts, lock, versions
-from dockwright.detect import Guess, detect
+from dockwright.detect import JOB_VOLUMES, Guess, detect
 from dockwright.errors import UsageError
 
 
@@ -90,7 +90,7 @@ def adopt(
         names = generate.rendered_files(project)
         with lock.held(directory), interrupts.committing(f"adopted {directory}"):
             overwritten = generate.install(project, directory, names, overwrite=force)
-        outputs = ["data", "models"] if recorded.answers.get("app_kind") == "ml-job" else []
+        outputs = JOB_VOLUMES if recorded.answers.get("app_kind") == "ml-job" else ()
         written = str(recorded.answers.get("writable_paths") or "").split()
         probes = (
             {".env": [".env"]}

@@ -53,6 +53,11 @@ _DEV_REQUIREMENTS = (
 _ENVIRONMENT_FILES = ("environment.yml", "environment.yaml", "conda.yaml", "conda.yml")
 _DEV_ENVIRONMENT_FILES = ("environment.dev.yml", "environment-dev.yml")
 _JOB_SCRIPTS = ("train.py", "main.py", "run.py", "job.py", "pipeline.py")
+# The ML job's own volumes (template/project/compose.yaml): its outputs, never the image's.
+JOB_VOLUMES = ("data", "models")
+# What writable_paths may not name (copier.yml's validator): the image's scripts and /tmp,
+# and the job's volumes.
+_NOT_WRITABLE = ("scripts", "tmp", *JOB_VOLUMES)
 # The module a WSGI server is pointed at, when a project has one: it picks the configuration.
 _WSGI_MODULES = ("wsgi.py", "app/wsgi.py")
 _WSGI_OBJECT = re.compile(r"^(app|application)[ \t]*(?::[^=\n]*)?=", re.M)
@@ -759,7 +764,7 @@ def _runtime_files(project: _Project, named: set[str], guess: Guess) -> None:
     copied = {p.rstrip("/") for p in str(guess.answers.get("source_paths", "")).split()}
     skipped = copied | set(str(guess.answers.get("writable_paths", "")).split())
     if guess.answers.get("app_kind") == "ml-job":
-        skipped |= {"data", "models"}  # volumes
+        skipped |= set(JOB_VOLUMES)
     found: dict[str, str] = {}
     if "migrations" not in skipped and project.source(root / "migrations" / "env.py"):
         found["migrations/"] = "migrations/ (Alembic's env.py)"
@@ -788,7 +793,7 @@ def _writable(writes: dict[str, str], python_path: str, guess: Guess) -> None:
     folders = {
         (f"{python_path}/instance" if name == "instance" and python_path else name): why
         for name, why in writes.items()
-        if name not in ("scripts", "data", "models", "tmp")
+        if name not in _NOT_WRITABLE
     }
     if folders:
         guess.set("writable_paths", " ".join(folders), "; ".join(folders.values()))
