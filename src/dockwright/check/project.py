@@ -20,6 +20,7 @@ import re
 import stat
 import tomllib
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,6 +230,12 @@ class _ComposeLoader(yaml.SafeLoader):
             raise _MergesTooLarge
 
 
+# A compose image that is a database or a broker, by its name (a registry path before it).
+DATABASES = re.compile(
+    r"(?:^|/)(?:postgres|postgis|mysql|mariadb|mongo|redis|valkey|rabbitmq|elasticsearch)\b"
+)
+
+
 @dataclass
 class Service:
     name: str
@@ -328,6 +335,11 @@ class Project:
         found = [n for n in names(self.root) if _COMPOSE_NAME.fullmatch(n)]
         found.sort(key=lambda n: (n not in COMPOSE_BASES, ".override." not in n, n))
         return [self.root / n for n in found if is_file(self.root / n)]
+
+    def services(self) -> Iterator[Service]:
+        """Every service of every compose file at the top (each file's own, not merged)."""
+        for path in self.compose_files():
+            yield from self.compose(path).services.values()
 
     def compose(self, path: Path) -> Compose:
         if path not in self._compose:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from dockwright.check.project import COMPOSE_BASES, Project, Service, depends_on
+from dockwright.check.project import COMPOSE_BASES, DATABASES, Project, Service, depends_on
 from dockwright.check.registry import Hit, rule
-
-DATABASES = re.compile(
-    r"(?:^|/)(?:postgres|postgis|mysql|mariadb|mongo|redis|valkey|rabbitmq|elasticsearch)\b"
-)
 
 
 @rule(

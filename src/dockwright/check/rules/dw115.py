@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockwright.check.project import Project, Service
+from dockwright.check.project import DATABASES, Project
 from dockwright.check.registry import Hit, rule
-from dockwright.check.rules.dw108 import DATABASES
 
 # Host addresses that are every interface.
 EVERYWHERE = frozenset({"", "0.0.0.0", "::", "[::]"})
@@ -27,7 +26,7 @@ EVERYWHERE = frozenset({"", "0.0.0.0", "::", "[::]"})
     "the same compose project reach it by its service name",
 )
 def database_published(project: Project) -> Iterator[Hit]:
-    for service in services(project):
+    for service in project.services():
         image = service.options.get("image")
         if not isinstance(image, str) or not DATABASES.search(image.lower()):
             continue
@@ -36,12 +35,6 @@ def database_published(project: Project) -> Iterator[Hit]:
             host = host_address(port)
             if host is not None and host in EVERYWHERE:
                 yield Hit(service.file, service.line, f"{service.name} publishes {port}")
-
-
-def services(project: Project) -> Iterator[Service]:
-    """Every service of every compose file at the top (each file's own)."""
-    for path in project.compose_files():
-        yield from project.compose(path).services.values()
 
 
 def host_address(port: object) -> str | None:

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 from dockwright.check.project import Project
 from dockwright.check.registry import Hit, rule
-from dockwright.check.rules.dw115 import services
 
 
 @rule(
@@ -24,6 +23,6 @@ from dockwright.check.rules.dw115 import services
     "(devices:), and fix bind-mount permissions with the user's UID instead",
 )
 def privileged_service(project: Project) -> Iterator[Hit]:
-    for service in services(project):
+    for service in project.services():
         if service.options.get("privileged") is True:
             yield Hit(service.file, service.line, f"{service.name} is privileged")

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dockwright.check.project import Project
 from dockwright.check.registry import Hit, rule
 from dockwright.check.rules.dw113 import credentials, secret_name
-from dockwright.check.rules.dw115 import services
 
 # Values that switch a setting on or off, not secrets.
 SWITCHES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"})
@@ -28,7 +27,7 @@ SWITCHES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"})
     "${POSTGRES_PASSWORD:?set it in .env}, or use compose secrets:",
 )
 def literal_passwords(project: Project) -> Iterator[Hit]:
-    for service in services(project):
+    for service in project.services():
         environment = service.options.get("environment")
         if isinstance(environment, list):
             pairs = [

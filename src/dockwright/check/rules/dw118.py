@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 from dockwright.check.project import Project
 from dockwright.check.registry import Hit, rule
-from dockwright.check.rules.dw115 import services
 
 
 @rule(
@@ -23,7 +22,7 @@ from dockwright.check.rules.dw115 import services
     "name the version (postgres:17, redis:7.4), or a digest (@sha256:...)",
 )
 def untagged_images(project: Project) -> Iterator[Hit]:
-    for service in services(project):
+    for service in project.services():
         image = service.options.get("image")
         if not isinstance(image, str) or "build" in service.options or "$" in image:
             continue
