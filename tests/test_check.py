@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from textwrap import dedent
 
@@ -230,6 +232,41 @@ def test_a_pipfile_lock_of_another_pipfile_is_stale_as_pipenv_says(render: Rende
     [finding] = check(project)
     assert (finding.rule, finding.file) == ("DW109", "Pipfile.lock")
     assert "_meta.hash differs" in finding.why
+
+
+# Edits of the generated pyproject.toml: what `uv lock --check` and `poetry check --lock`
+# (the versions the Dockerfiles pin, offline) say of the lock after each, check must say too.
+PYPROJECT_EDITS = {
+    "a looser constraint": ('"flask>=3.1"', '"flask>=3.0"'),
+    "the same constraint, spelled otherwise": ('"flask>=3.1"', '"Flask >= 3.1"'),
+    "a dev tool's constraint": ('"pytest>=8.3"', '"pytest>=8"'),
+    "requires-python, the same versions": ('">=3.11"', '">=3.11.0"'),
+    "requires-python, fewer versions": ('">=3.11"', '"~=3.11"'),
+    "a comment": ("[project]", "# ours\n[project]"),
+}
+TOOL_SAYS = {
+    "uv": ["uv", "lock", "--check", "--offline", "--quiet"],
+    "poetry": ["poetry", "check", "--lock", "--no-interaction"],
+}
+
+
+@pytest.mark.parametrize("manager", TOOL_SAYS)
+@pytest.mark.parametrize("edit", PYPROJECT_EDITS)
+def test_a_lock_is_stale_exactly_when_its_manager_says_so(
+    render: Render, manager: str, edit: str
+) -> None:
+    """A changed constraint keeps every name locked, so only the lock's record of the
+    constraints (uv) or its content-hash (poetry) tells; the build refuses such a lock."""
+    project = render(package_manager=manager)
+    pyproject = project / "pyproject.toml"
+    old, new = PYPROJECT_EDITS[edit]
+    assert old in pyproject.read_text()
+    pyproject.write_text(pyproject.read_text().replace(old, new, 1))
+    command = [str(Path(sys.executable).with_name(TOOL_SAYS[manager][0])), *TOOL_SAYS[manager][1:]]
+    tool = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    findings = [f for f in check(project) if f.rule == "DW109"]
+    assert bool(findings) == (tool.returncode != 0), tool.stdout + tool.stderr
+    assert all(f.file == f"{manager}.lock" and "the build runs" in f.why for f in findings)
 
 
 def test_cli_table_json_and_fail_on(
