@@ -626,3 +626,74 @@ def test_what_the_code_reads_at_run_time_goes_into_the_image(tmp_path: Path) -> 
     dockerfile = (tmp_path / "Dockerfile").read_text()
     for path in ("artifacts/", "iris.csv", "migrations/"):
         assert f"COPY --link {path} {path}\n" in dockerfile
+
+
+# How each shape's lock is made stale (the manifest edited after locking, a constraint the
+# locked version still meets), or missing.
+LOCK_EDITS = {
+    "poetry-flask": ("pyproject.toml", '"flask>=', '"flask>=2.0,>=', "poetry.lock"),
+    "uv-flask": ("pyproject.toml", '"flask>=', '"flask>=2.0,>=', "uv.lock"),
+    "pipenv-job": ("Pipfile", 'scikit-learn = "', 'scikit-learn = ">=1.0,', "Pipfile.lock"),
+}
+
+
+@pytest.mark.parametrize("state", ["fresh", "stale", "missing"])
+@pytest.mark.parametrize("name", LOCK_EDITS)
+def test_a_lock_the_build_would_refuse_is_made_first_in_a_container(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, state: str
+) -> None:
+    """A stale lock (check's DW109, which agrees with the managers: test_check.py) or a
+    missing one: the next steps run scripts/lock-<manager>.sh, which needs no manager on
+    this machine, before the commit, so the new lock is committed with the Docker layer."""
+    repo = tmp_path / name
+    repo.mkdir()
+    repos.REPOS[name](repo)
+    manifest, old, new, lock = LOCK_EDITS[name]
+    text = (repo / manifest).read_text()
+    assert old in text
+    if state == "stale":
+        (repo / manifest).write_text(text.replace(old, new, 1))
+    if state == "missing":
+        (repo / lock).unlink()
+    repos.commit(repo)
+
+    assert main(["adopt", str(repo), "--yes"]) == 0
+
+    out = capsys.readouterr().out
+    steps = panel_commands(out)
+    manager = name.split("-")[0]
+    script = f"scripts/lock-{manager}.sh"
+    relock = [step for step in steps if step.startswith("scripts/")]
+    assert relock == ([] if state == "fresh" else [script])
+    if relock:
+        assert steps.index(script) == next(i for i, s in enumerate(steps) if "git add" in s) - 1
+        said = " ".join(out.split())
+        assert (f"{lock} was made from another" if state == "stale" else f"no {lock} yet") in said
+    text = (repo / script).read_text()
+    assert os.access(repo / script, os.X_OK)
+    assert f"python:{detect(repo).answers['python_version']}-slim" in text
+    shellcheck = tool("shellcheck")
+    assert shellcheck, "shellcheck is a test dependency"
+    run([shellcheck, "--severity=style", script], repo)
+    assert f"scripts/lock-{manager}.sh" in (repo / "README.Docker.md").read_text()
+
+
+def test_without_tests_neither_the_steps_nor_the_readme_offer_pytest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pytest exits 5 when it collects nothing: a project without tests is not told to run
+    it. A test module at the top level counts, as pytest collects it too."""
+    repo = repos.make("uv-backend-job", tmp_path)  # no tests
+    guess = detect(repo)
+    assert guess.answers["has_tests"] is False
+    assert main(["adopt", str(repo), "--yes"]) == 0
+    assert not [s for s in panel_commands(capsys.readouterr().out) if "-m pytest" in s]
+    assert "pytest" not in (repo / "README.Docker.md").read_text()
+
+    other = tmp_path / "other"
+    other.mkdir()
+    repos.uv_with_backend(other)
+    (other / "check_test.py").write_text("def test_one():\n    pass\n")
+    guess = detect(other)
+    assert (guess.answers["has_tests"], guess.reasons["has_tests"]) == (True, "check_test.py")
+    assert detect(repos.make("pipenv-job", tmp_path)).reasons["has_tests"] == "tests/test_train.py"

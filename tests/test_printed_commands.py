@@ -26,6 +26,8 @@ import pytest
 import dap
 import repos
 from conftest import BUILDABLE, docker_engine, python_offered, stack_id, tool
+from dockwright.check.project import Project
+from dockwright.check.rules import dw109
 from dockwright.cli import main
 from test_docker import PROD, Compose
 
@@ -347,12 +349,20 @@ def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(
 def test_an_adopted_job_runs_from_what_adopt_printed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    """An ML script with a Pipfile, and a uv package with no lock yet (tests/repos.py):
-    adopt's next steps, run in order, make the missing lock in a container (no uv here),
-    train in development, pass the project's tests and train in production; the model the
-    job writes is ignored by git, so the last step, `new-project update`, finds the work tree
-    clean."""
+    """An ML script whose Pipfile was edited after its Pipfile.lock was made (so the build's
+    `pipenv install --deploy` refuses the lock), and a uv package with no lock yet
+    (tests/repos.py): adopt's next steps, run in order, make the lock in a container (no
+    pipenv or uv here), train in development, pass the project's tests and train in
+    production; the model the job writes is ignored by git, so the last step,
+    `new-project update`, finds the work tree clean."""
     repo = repos.make(name, tmp_path)
+    if name == "pipenv-job":
+        pipfile = repo / "Pipfile"
+        pipfile.write_text(
+            pipfile.read_text().replace('scikit-learn = "', 'scikit-learn = ">=1.0,')
+        )
+        repos.commit(repo, "a constraint, not locked")
+        assert stale_locks(repo)
     assert main(["adopt", str(repo), "--yes"]) == 0
     steps = panel_commands(capsys.readouterr().out)
     assert "'/models/*' '!/models/.gitkeep'" in next(s for s in steps if ".gitignore" in s)
@@ -362,7 +372,7 @@ def test_an_adopted_job_runs_from_what_adopt_printed(
         *["docker compose run --rm job python -m pytest"] * tests,
         "docker compose -f compose.yaml -f compose.prod.yaml run --build --rm job",
     ]
-    locking = ["scripts/lock-uv.sh"] if name.startswith("uv") else []
+    locking = [f"scripts/lock-{name.split('-')[0]}.sh"]
     assert [s for s in steps if s.startswith("scripts/")] == locking
     user = User(repo)
     # docker, git, the shell's tools and new-project on the PATH; not the venv's uv or pipenv.
@@ -379,15 +389,22 @@ def test_an_adopted_job_runs_from_what_adopt_printed(
                 assert "trained, accuracy" in out
             if step.endswith("pytest"):
                 assert "1 passed" in out
-        assert not locking or (repo / "uv.lock").is_file()
-        for command in readme_commands((repo / "README.Docker.md").read_text()):
-            if command.endswith("pytest") and not tests:
-                continue  # no tests: pytest would say so and exit 5
+        assert (repo / ("uv.lock" if name.startswith("uv") else "Pipfile.lock")).is_file()
+        assert not stale_locks(repo)
+        documented = readme_commands((repo / "README.Docker.md").read_text())
+        # No tests: pytest would say so and exit 5, so neither the steps nor the README offer it.
+        assert any(c.endswith("pytest") for c in documented) == tests
+        for command in documented:
             out = run_documented(user, command, "job", database_user="")
             if command.endswith("--rm job"):
                 assert "trained, accuracy" in out
     finally:
         user.clean()
+
+
+def stale_locks(project: Path) -> list[str]:
+    """What check's DW109 says of the project's locks."""
+    return [hit.detail for hit in dw109.stale_lock(Project(project))]
 
 
 def test_an_adopted_psycopg2_app_with_postgres_runs_from_what_adopt_printed(

@@ -122,6 +122,7 @@ def test_adopt_asks_to_confirm_the_guesses(tmp_path: Path) -> None:
         "Database service",
         "What the production image copies",
         "Folders the app writes to",
+        "The project has tests",
         "The directory holding",
         "The WSGI app",
     ):

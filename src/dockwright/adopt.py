@@ -34,6 +34,9 @@ class Adopted:
     # to (writable_paths); empty when git ignores them already, by the project's .gitignore
     # or the user's.
     to_ignore: list[str]
+    # The lock script to run before the first commit and build (the lock is missing or
+    # stale), or None.
+    relock: str | None = None
 
 
 def guess_answers(directory: Path, given: Mapping[str, Any] | None = None) -> Guess:
@@ -108,6 +111,7 @@ def adopt(
             warnings=warnings,
             repository=repository,
             to_ignore=to_ignore,
+            relock=guess.relock if guess.relock in names else None,
         )
     finally:
         interrupts.run_ignoring(lambda: shutil.rmtree(staging, ignore_errors=True))

@@ -319,14 +319,11 @@ def _adopt(args: argparse.Namespace) -> int:
         ),
         *[f"# {warning}" for warning in done.warnings],
         # The build needs the lock: made before the commit, so it is committed too.
-        *(
-            ["scripts/lock-uv.sh"]
-            if (args.dir / "scripts" / "lock-uv.sh").is_file()
-            and not (args.dir / "uv.lock").exists()
-            else []
-        ),
+        *([done.relock] if done.relock else []),
         "git add -A && git commit -m 'Docker layer from dockwright'",
-        *_adopted_run_steps(done.answers.get("app_kind"), tests=(args.dir / "tests").is_dir()),
+        *_adopted_run_steps(
+            done.answers.get("app_kind"), tests=done.answers.get("has_tests", True)
+        ),
         "new-project update                    # later: newer template versions, your edits kept",
     ]
     say(

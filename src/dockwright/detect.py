@@ -119,6 +119,8 @@ class Guess:
     answers: dict[str, Any] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The script that makes the missing lock, or refreshes a stale one, before the build.
+    relock: str | None = None
 
     def set(self, key: str, value: Any, reason: str) -> None:
         self.answers[key] = value
@@ -136,6 +138,7 @@ def detect(root: Path, given: Mapping[str, Any] | None = None) -> Guess:
     pipfile = _Pipfile.read(project)
     _manager(project, pyproject, guess, given.get("package_manager"))
     code = _layout(project, guess)
+    _tests(project, guess)
     _app_kind(project, code, pyproject, pipfile, guess, given)
     _python_version(project, pyproject, pipfile, guess)
     name = pyproject.name
@@ -487,8 +490,7 @@ def _manager(project: _Project, pyproject: _Pyproject, guess: Guess, wanted: obj
     if guess.answers["package_manager"] == "uv":
         group = "prod" if "prod" in pyproject.groups else ""
         guess.set("prod_group", group, "[dependency-groups] prod" if group else "no prod group")
-    if guess.answers["package_manager"] == "pipenv" and not project.manifest("Pipfile.lock"):
-        guess.warnings.append("no Pipfile.lock: run `pipenv lock` before building")
+    _lock_state(project, guess)
     if guess.answers["package_manager"] == "conda":
         guess.warnings.append("run scripts/lock-conda.sh before building (it makes conda-lock.yml)")
 
@@ -527,6 +529,38 @@ def _conda(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
     return True
 
 
+def _lock_state(project: _Project, guess: Guess) -> None:
+    """A lock the build would refuse, missing or stale as `new-project check` finds it
+    (DW109, which agrees with the managers), is made in a container by the adopted
+    project's lock script, before the first build."""
+    manager = guess.answers["package_manager"]
+    relock = stacks.relock(manager)
+    if relock is None:
+        return
+    script = f"scripts/lock-{manager}.sh"
+    if not project.manifest(relock["lock"]):
+        guess.warnings.append(f"no {relock['lock']} yet: {script} makes it in a container (below)")
+    elif stale := _stale(project.root, relock["lock"]):
+        guess.warnings.append(f"{stale}; {script} refreshes it in a container (below)")
+    else:
+        return
+    guess.relock = script
+
+
+def _stale(root: Path, lock: str) -> str | None:
+    """Why check's DW109 finds root's lock stale, or None (fresh, or not readable: check
+    reports that itself)."""
+    from dockwright.check.project import Project, Unparsable
+    from dockwright.check.rules import dw109
+
+    try:
+        return next(
+            (hit.detail for hit in dw109.stale_lock(Project(root)) if hit.file == lock), None
+        )
+    except (Unparsable, UsageError):
+        return None
+
+
 def _pip(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
     prod = next((f for f in _PROD_REQUIREMENTS if project.manifest(f)), None)
     if prod is None:
@@ -554,7 +588,6 @@ def _uv_project(project: _Project, pyproject: _Pyproject, guess: Guess) -> bool:
     if backend:  # its name only when it cannot be taken for rich markup or worse
         built = f" built by {backend}" if _BUILD_BACKEND.fullmatch(backend) else " built"
     guess.set("package_manager", "uv", "pyproject.toml [project]" + built)
-    guess.warnings.append("no uv.lock yet: scripts/lock-uv.sh makes it in a container (below)")
     return True
 
 
@@ -596,6 +629,25 @@ def _layout(project: _Project, guess: Guess) -> list[Path]:
     paths = [p.name + ("/" if project.directory(p) else "") for p in code]
     guess.set("source_paths", " ".join(paths), "the top-level modules and packages")
     return code
+
+
+_TEST_FILE = re.compile(r"test_.*\.py|.*_test\.py")
+
+
+def _tests(project: _Project, guess: Guess) -> None:
+    """Whether pytest has tests to collect: a test_*.py or *_test.py file in tests/ or
+    test/, or at the top level. Without any, `python -m pytest` exits 5, so neither the
+    next steps nor README.Docker.md offer it."""
+    root = project.root
+    candidates = [p for p in project.listing(root) if project.source(p)]
+    for folder in (root / "tests", root / "test"):
+        if project.directory(folder):
+            candidates += project.python_files(folder)
+    found = next((p for p in candidates if _TEST_FILE.fullmatch(p.name)), None)
+    if found is not None:
+        guess.set("has_tests", True, found.relative_to(root).as_posix())
+    else:
+        guess.set("has_tests", False, "no test_*.py or *_test.py in tests/, test/ or the top level")
 
 
 def _is_support_file(name: str) -> bool:

@@ -53,6 +53,13 @@ def tool_version(name: str) -> str:
     return str(getattr(tables(), f"{name}_version"))
 
 
+def relock(manager: str) -> dict[str, Any] | None:
+    """How an adopted project's scripts/lock-<manager>.sh makes the manager's lock (its
+    `lock` file from its `manifest`), or None: no such script for this manager."""
+    found = tables().stacks[manager]["relock"]
+    return dict(found) if found else None
+
+
 def refusal(answers: dict[str, str]) -> str | None:
     """Why the template refuses this combination of package_manager, base_image, app_kind
     and python_version (the reasons copier.yml's validators give), or None. Missing answers
