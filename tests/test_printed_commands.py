@@ -363,6 +363,7 @@ def test_an_adopted_job_runs_from_what_adopt_printed(
         )
         repos.commit(repo, "a constraint, not locked")
         assert stale_locks(repo)
+    kept = repos.files(repo, skip=(".gitignore", "Pipfile.lock"))  # the lock is made
     assert main(["adopt", str(repo), "--yes"]) == 0
     steps = panel_commands(capsys.readouterr().out)
     assert "'/models/*' '!/models/.gitkeep'" in next(s for s in steps if ".gitignore" in s)
@@ -400,6 +401,46 @@ def test_an_adopted_job_runs_from_what_adopt_printed(
                 assert "trained, accuracy" in out
     finally:
         user.clean()
+    after = repos.files(repo)
+    assert {name: after[name] for name in kept} == kept
+
+
+def test_an_adopted_poetry_app_with_a_stale_lock_runs_from_what_adopt_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A poetry app (tests/repos.py poetry_flask) whose pyproject.toml was edited after its
+    poetry.lock was made, so the build's `poetry install` would refuse the lock: the steps
+    adopt printed refresh it with scripts/lock-poetry.sh (no poetry on this machine), and
+    the app then runs in development, passes its tests and starts in production."""
+    repo = repos.make("poetry-flask", tmp_path)
+    pyproject = repo / "pyproject.toml"
+    edited = pyproject.read_text().replace('"flask>=', '"flask>=2.0,>=', 1)
+    if not poetry_index.pypi_json_api_answers():  # see tools/poetry_index.py
+        edited += poetry_index.SOURCE
+    pyproject.write_text(edited)
+    repos.commit(repo, "a constraint, not locked")
+    assert stale_locks(repo)
+    kept = repos.files(repo, skip=(".gitignore", "poetry.lock"))  # the lock is re-made
+    assert main(["adopt", str(repo), "--yes"]) == 0
+    steps = panel_commands(capsys.readouterr().out)
+    assert "scripts/lock-poetry.sh" in steps
+    user = User(repo)
+    tools = {Path(shutil.which(p) or p).parent for p in ("docker", "git", "sh", "id", "printf")}
+    user.env["PATH"] = os.pathsep.join(str(d) for d in sorted(tools))
+    try:
+        for step in steps[:-1]:  # the last, `new-project update`, is run by the tests above
+            out = user.run(step)
+            if step == "scripts/lock-poetry.sh":
+                assert not stale_locks(repo)
+            if step.endswith("pytest"):
+                assert "1 passed" in out
+            if step.endswith("up --build --wait"):
+                status, body = user.get("/health")
+                assert (status, json.loads(body)) == (200, {"status": "ok"})
+    finally:
+        user.clean()
+    after = repos.files(repo)
+    assert {name: after[name] for name in kept} == kept
 
 
 def stale_locks(project: Path) -> list[str]:
