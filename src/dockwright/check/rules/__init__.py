@@ -20,6 +20,13 @@ from dockwright.check.rules import (
     dw116,
     dw117,
     dw118,
+    dw120,
+    dw121,
+    dw122,
+    dw123,
+    dw124,
+    dw125,
+    dw126,
 )
 
 __all__ = [
@@ -42,4 +49,11 @@ __all__ = [
     "dw116",
     "dw117",
     "dw118",
+    "dw120",
+    "dw121",
+    "dw122",
+    "dw123",
+    "dw124",
+    "dw125",
+    "dw126",
 ]

@@ -1,0 +1,10 @@
+import time
+
+
+def main() -> None:
+    while True:
+        print("working")
+        time.sleep(5)
+
+
+main()

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+pip install --no-cache-dir -r requirements.txt
+exec "$@"
