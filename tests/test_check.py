@@ -373,6 +373,7 @@ IGNORABLE = {
     + APT
     + "# another comment\n"
     + APT
+    + "COPY . /app\n"
     + "USER 10001\n",
 }
 
@@ -456,7 +457,8 @@ def test_bad_settings_are_one_line_exit_2(
 # Every Dockerfile in the tree, each read with its build context.
 
 GOOD = "FROM python:3.13-slim\nUSER 10001\n"
-ROOTED = "FROM python:3.13-slim\n"  # DW103: names which Dockerfiles were read
+# DW103 names which Dockerfiles were read; COPY . sends the whole context (DW105).
+ROOTED = "FROM python:3.13-slim\nCOPY . /app\n"
 
 
 def test_dockerfiles_are_found_through_the_tree_but_not_in_skipped_places(tmp_path: Path) -> None:
@@ -534,11 +536,17 @@ def test_compose_gives_the_context_and_the_target(tmp_path: Path) -> None:
     assert where(findings, "DW107") == ["backend/requirements.txt:1"]  # no "there is no uv.lock"
     assert not rules & {"DW103", "DW104"}  # the runtime stage is built, not test
 
-    # Without compose the same Dockerfile is built in its own directory, to its last stage.
+    # Without compose the same Dockerfile is built to its last stage, in the directory its
+    # COPY sources are in (`docker build -f docker/Dockerfile .` from backend/).
     (tmp_path / "compose.yaml").unlink()
     findings = check(tmp_path)
     assert {"DW103", "DW104"} <= {f.rule for f in findings}
-    assert "backend/docker/.dockerignore" in where(findings, "DW105")
+    assert "DW105" not in {f.rule for f in findings}
+    assert where(findings, "DW107") == ["backend/requirements.txt:1"]
+
+    # Where nothing it copies is found, its own directory.
+    (tmp_path / "backend" / "requirements.txt").rename(tmp_path / "backend" / "reqs.txt")
+    findings = check(tmp_path)
     assert "backend/docker/uv.lock" in where(findings, "DW107")
 
 
@@ -760,11 +768,46 @@ def test_dw108_points_at_the_dependency_and_the_database(tmp_path: Path) -> None
     files = {"Dockerfile": GOOD, "compose.yaml": compose, "compose.override.yaml": override}
     write(tmp_path, files)
     found = sorted((f.where, f.detail) for f in check(tmp_path) if f.rule == "DW108")
-    assert found == [
-        ("compose.override.yaml:4", "worker depends on cache without condition: service_healthy"),
+    assert found == [  # not the cache: its clients retry it, or use it later
         ("compose.yaml:18", "db has no healthcheck"),
-        ("compose.yaml:8", "web depends on cache without condition: service_healthy"),
         ("compose.yaml:9", "web depends on db without condition: service_healthy"),
+    ]
+
+
+WAITS = {
+    "its compose command": (
+        GOOD,
+        "command: sh -c 'until pg_isready -h db; do sleep 1; done; exec gunicorn app:app'",
+    ),
+    "its entrypoint script": (
+        GOOD.replace("USER", "COPY scripts/entrypoint.sh /entrypoint.sh\nUSER")
+        + 'ENTRYPOINT ["/entrypoint.sh"]\nCMD ["gunicorn", "app:app"]\n',
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", WAITS)
+def test_dw108_leaves_an_app_that_waits_for_its_database_itself(tmp_path: Path, how: str) -> None:
+    dockerfile, command = WAITS[how]
+    compose = f"""
+        services:
+          web:
+            build: .
+            {command}
+            depends_on: [db]
+          db:
+            image: postgres:17
+    """
+    script = "#!/bin/sh\nset -e\npython scripts/wait_for_db.py\nexec \"$@\"\n"
+    write(tmp_path, {"Dockerfile": dockerfile, "compose.yaml": compose})
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "entrypoint.sh").write_text(script)
+    assert [f for f in check(tmp_path) if f.rule == "DW108"] == []
+    (tmp_path / "compose.yaml").write_text(dedent(compose).replace(command, ""))
+    (tmp_path / "scripts" / "entrypoint.sh").write_text("#!/bin/sh\nexec \"$@\"\n")
+    assert [f.detail for f in check(tmp_path) if f.rule == "DW108"] == [
+        "web depends on db without condition: service_healthy"
     ]
 
 
@@ -911,6 +954,10 @@ def test_dw112_knows_which_bases_lack_curl_and_wget(
         ("ENV DATABASE_URL=postgresql://app:${DB_PASSWORD}@db/app", False),
         ("ENV DATABASE_URL=postgresql://app@db/app", False),
         ("RUN pip install flask # see https://pypi.org/project/flask:3.1", False),
+        ("ARG VITE_SENTRY_APP_KEY", False),  # compiled into the public JavaScript
+        ("ENV NEXT_PUBLIC_MAPS_API_KEY=abc", False),
+        ("ENV VITE_AUTH_USE_ID_TOKEN=true", False),  # a switch, not a token
+        ("ENV APP_SECRET_KEY=abc", True),
     ],
 )
 def test_dw113_names_secrets_without_repeating_them(
@@ -1007,7 +1054,7 @@ def test_sarif_output_has_the_shape_code_scanning_reads(
         assert descriptor["defaultConfiguration"]["level"] == levels[rule.severity]
     assert run["originalUriBaseIds"]["ROOT"]["uri"] == project.as_uri() + "/"
     results = run["results"]
-    assert {r["ruleId"] for r in results} >= {"DW111", "DW105"}
+    assert {r["ruleId"] for r in results} >= {"DW111"}
     for result in results:
         assert set(result) >= {"ruleId", "level", "message", "locations"}
         assert result["level"] in {"error", "warning", "note"}

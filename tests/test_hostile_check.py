@@ -27,8 +27,12 @@ from dockwright.errors import UsageError
 from test_bad_input import tree
 from test_hostile import one_line
 
-DOCKERFILE = "FROM python:3.13-slim\nUSER 10001\n"
-INSTALLS = "FROM python:3.13-slim\nRUN pip install --no-cache-dir -r requirements.txt\nUSER 10001\n"
+# Both send the whole build context (COPY .), so its .dockerignore is read (DW105).
+DOCKERFILE = "FROM python:3.13-slim\nCOPY . /app\nUSER 10001\n"
+INSTALLS = (
+    "FROM python:3.13-slim\nRUN pip install --no-cache-dir -r requirements.txt\n"
+    "COPY . /app\nUSER 10001\n"
+)
 Content = str | bytes | Callable[[Path], None]
 
 
@@ -451,7 +455,9 @@ OPTIONS = " ".join(f"--opt{i}" for i in range(1, 41))
 def test_forty_options_before_the_subcommand_take_no_time(
     tmp_path: Path, subcommand: str, cache_finding: bool
 ) -> None:
-    dockerfile = f"FROM python:3.13-slim\nRUN pip {OPTIONS} {subcommand} flask\nUSER 10001\n"
+    dockerfile = (
+        f"FROM python:3.13-slim\nRUN pip {OPTIONS} {subcommand} flask\nCOPY . /app\nUSER 10001\n"
+    )
     project = make(tmp_path / "project", {"Dockerfile": dockerfile})
     started = time.monotonic()
     result = subprocess.run(

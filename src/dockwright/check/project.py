@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from dockwright.check.dockerfile import Dockerfile, parse_dockerfile, problem
+from dockwright.check.dockerfile import Dockerfile, Instruction, parse_dockerfile, problem
 from dockwright.errors import UsageError
 from dockwright.files import LIMIT, kind, read_bytes
 
@@ -548,6 +548,57 @@ def development(dockerfile: Dockerfile) -> str:
     return ""
 
 
+def _context(project: Project, path: Path, instructions: list[Instruction]) -> Path:
+    """The build context of a Dockerfile compose does not build: of its own directory and
+    the ones above it (up to the checked one), the one holding the most of the files its
+    COPY and ADD instructions name, the nearest on a tie. A Dockerfile in docker/ or .ci/
+    that copies requirements.txt and src/ is built from the top (`docker build -f
+    docker/Dockerfile .`, as its README or CI says). With nothing to tell by, its own
+    directory; but one that copies the whole context from a directory holding no Python
+    project (only Docker files) is built from the nearest one above that does."""
+    sources = set(copied_sources(instructions))
+    candidates = [path.parent]
+    while candidates[-1] != project.root and project.root in candidates[-1].parents:
+        candidates.append(candidates[-1].parent)
+    named = sources - WHOLE_CONTEXT
+    if named:
+        scores = [
+            sum(
+                1
+                for source in named
+                if (found := inside(candidate, source.lstrip("/"))) is not None
+                and os.path.lexists(found)
+            )
+            for candidate in candidates
+        ]
+        best = max(scores)
+        return candidates[scores.index(best)] if best else path.parent
+    if sources & WHOLE_CONTEXT:
+        return next((c for c in candidates if _python_project(c)), path.parent)
+    return path.parent
+
+
+# COPY sources that send the whole build context.
+WHOLE_CONTEXT = frozenset({".", "./", "/", "*", "./*"})
+_PYTHON_PROJECT = ("pyproject.toml", "setup.py", "requirements.txt", "Pipfile", "environment.yml")
+
+
+def copied_sources(instructions: list[Instruction]) -> list[str]:
+    """What COPY and ADD take from the build context (not from a stage or an image), as
+    written; sources with variables, URLs or heredocs are left out."""
+    return [
+        source
+        for ins in instructions
+        if ins.keyword in ("COPY", "ADD") and not ins.flags.get("from")
+        for source in ins.arguments[:-1]
+        if "$" not in source and "://" not in source and not source.startswith("<<")
+    ]
+
+
+def _python_project(directory: Path) -> bool:
+    return any(is_file(directory / name) for name in _PYTHON_PROJECT)
+
+
 def load_dockerfiles(project: Project, paths: list[Path]) -> None:
     """Read and parse each Dockerfile (bounded, before hadolint opens it), with the build
     context and target compose gives it, or its own directory."""
@@ -560,7 +611,7 @@ def load_dockerfiles(project: Project, paths: list[Path]) -> None:
         dockerfile = Dockerfile(
             path=path,
             name=project.name(path),
-            context=given[0].context if given else path.parent,
+            context=given[0].context if given else _context(project, path, instructions),
             instructions=instructions,
             target=targets.pop() if len(targets) == 1 else None,
             problem=problem(instructions),

@@ -1,4 +1,10 @@
-"""DW103: the production image runs as root."""
+"""DW103: the production image runs as root.
+
+Not a finding: a final stage that drops to a user at start (gosu, su-exec... in its
+ENTRYPOINT, CMD or their script), every compose service built from it given a non-root
+`user:`, and AWS Lambda's base images (Lambda runs the function as its own unprivileged
+user).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,12 @@ from dockwright.check.dockerfile import Dockerfile, Instruction
 from dockwright.check.project import Project, Unparsable, inside
 from dockwright.check.registry import Hit, rule
 from dockwright.check.shell import commands, exec_form, program
+from dockwright.check.startup import deployments
 
 # Programs an entrypoint runs to drop from root to another user before the app starts.
 DROPPERS = frozenset({"gosu", "su-exec", "s6-setuidgid", "setpriv", "runuser", "chroot"})
+# Base images whose platform runs the code as an unprivileged user of its own.
+PLATFORM_USER = ("public.ecr.aws/lambda/", "amazon/aws-lambda-")
 
 
 @rule(
@@ -22,8 +31,23 @@ DROPPERS = frozenset({"gosu", "su-exec", "s6-setuidgid", "setpriv", "runuser", "
     "to it in the entrypoint (gosu, su-exec, setpriv)",
 )
 def runs_as_root(project: Project) -> Iterator[Hit]:
+    compose_users: dict[str, list[bool]] = {}  # Dockerfile -> each service's user is non-root
+    for deployment in deployments(project):
+        user = deployment.options.get("user")
+        non_root = isinstance(user, (str, int)) and str(user).split(":")[0].strip() not in (
+            "",
+            "root",
+            "0",
+        )
+        compose_users.setdefault(deployment.dockerfile.name, []).append(non_root)
     for dockerfile in project.production_dockerfiles():
         if dockerfile.final is None:
+            continue
+        lineage = dockerfile.final_lineage
+        if lineage and lineage[0].image.lower().startswith(PLATFORM_USER):
+            continue
+        given = compose_users.get(dockerfile.name)
+        if given and all(given):
             continue
         final = dockerfile.in_final()
         users = [i for i in final if i.keyword == "USER"]

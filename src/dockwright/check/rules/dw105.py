@@ -1,4 +1,9 @@
-"""DW105: a build context whose .dockerignore lets the repository, environments or secrets in."""
+"""DW105: a build context whose .dockerignore lets the repository, environments or secrets in.
+
+Only where the build reads the whole context (COPY . ., a bind mount of it): BuildKit sends
+the daemon what the instructions name, so a Dockerfile that copies named files cannot take
+.git or a developer's .env into an image. The context is the one compose gives, else the
+directory the COPY sources are found in (check.project)."""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import fnmatch
 from collections.abc import Iterator
 from pathlib import Path
 
-from dockwright.check.project import HAND_WRITTEN, Project
+from dockwright.check.dockerfile import Dockerfile
+from dockwright.check.project import HAND_WRITTEN, WHOLE_CONTEXT, Project, copied_sources
 from dockwright.check.registry import Hit, rule
 
 WANTED = {".git": (".git",), ".venv": (".venv", "venv"), ".env": (".env",)}
@@ -23,6 +29,8 @@ WANTED = {".git": (".git",), ".venv": (".venv", "venv"), ".env": (".env",)}
 def dockerignore(project: Project) -> Iterator[Hit]:
     seen: set[Path] = set()
     for dockerfile in project.dockerfiles:
+        if not _sends_everything(dockerfile):
+            continue
         # BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile first.
         own = dockerfile.path.with_name(dockerfile.path.name + ".dockerignore")
         path = own if project.is_file(own) else dockerfile.context / ".dockerignore"
@@ -45,6 +53,22 @@ def dockerignore(project: Project) -> Iterator[Hit]:
         ]
         if missing:
             yield Hit(name, None, f"missing {', '.join(missing)}")
+
+
+def _sends_everything(dockerfile: Dockerfile) -> bool:
+    """Whether the build reads the whole context: a COPY or ADD of `.` (or `*`), or a RUN
+    bind mount of it. BuildKit sends only what the instructions name, so a Dockerfile that
+    copies named files and folders cannot take .git or .env in by accident."""
+    if WHOLE_CONTEXT & set(copied_sources(dockerfile.instructions)):
+        return True
+    return any(
+        mount.get("type") == "bind"
+        and "from" not in mount
+        and mount.get("source", mount.get("src", ".")) in WHOLE_CONTEXT | {""}
+        for ins in dockerfile.instructions
+        if ins.keyword == "RUN"
+        for mount in ins.mounts()
+    )
 
 
 def _ignores(pattern: str, name: str) -> bool:

@@ -1,11 +1,27 @@
-"""DW108: compose starts an app before its database is healthy."""
+"""DW108: compose starts an app before its database is healthy.
+
+Only databases an app connects to at start and fails without (PostgreSQL, MySQL, MariaDB,
+MongoDB): a cache or a broker (Redis, RabbitMQ) is retried by its clients (Celery retries
+the broker) or used later. An app that waits by itself at start (its command, entrypoint or
+the scripts they run call pg_isready, wait-for-it, dockerize, psql or nc in a loop, or a
+wait/ping script) needs no condition.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from dockwright.check.project import COMPOSE_BASES, DATABASES, Project, Service, depends_on
+from dockwright.check.project import COMPOSE_BASES, Project, Service, depends_on
 from dockwright.check.registry import Hit, rule
+from dockwright.check.startup import deployments, starts
+
+AWAITED = re.compile(r"(?:^|/)(?:postgres|postgis|timescaledb|mysql|mariadb|mongo)\b")
+# Programs and scripts that wait for a database at start.
+WAITERS = re.compile(
+    r"(?:^|/)(?:pg_isready|wait-for-it(?:\.sh)?|wait-for(?:\.sh)?|dockerize|psql|mysqladmin"
+    r"|mongosh|nc|netcat)$|(?:^|[/_.-])(?:wait|ping|ready)(?:[_.-]|$)",
+)
 
 
 @rule(
@@ -32,9 +48,12 @@ def database_not_awaited(project: Project) -> Iterator[Hit]:
         databases = {
             key
             for key, service in services.items()
-            if isinstance(image := service.options.get("image"), str) and DATABASES.search(image)
+            if isinstance(image := service.options.get("image"), str) and AWAITED.search(image)
         }
+        waiting = _waiting(project)
         for key, service in services.items():
+            if key in waiting or _waits(service.options):
+                continue
             depends = depends_on(
                 project.root / service.file, key, service.options.get("depends_on")
             )
@@ -50,6 +69,32 @@ def database_not_awaited(project: Project) -> Iterator[Hit]:
                 elif not services[db].options.get("healthcheck"):
                     database = services[db]
                     yield Hit(database.file, database.line, f"{db} has no healthcheck")
+
+
+def _waits(options: dict[str, object]) -> bool:
+    """Whether a service's own command or entrypoint waits for the database."""
+    words: list[str] = []
+    for key in ("command", "entrypoint"):
+        value = options.get(key)
+        if isinstance(value, str):
+            words += value.replace(";", " ").split()
+        elif isinstance(value, list):
+            words += [w for item in value if isinstance(item, str) for w in item.split()]
+    return any(WAITERS.search(word) for word in words)
+
+
+def _waiting(project: Project) -> set[str]:
+    """The services built from a production Dockerfile whose start waits for a database
+    (in the scripts the entrypoint runs too)."""
+    return {
+        deployment.name
+        for deployment in deployments(project)
+        if any(
+            WAITERS.search(word)
+            for start in starts(project, deployment.dockerfile, *deployment.parts())
+            for word in start.words[:3]
+        )
+    }
 
 
 def _merged(base: Service | None, override: Service) -> Service:

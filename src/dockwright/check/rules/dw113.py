@@ -21,6 +21,11 @@ SECRET_PARTS = frozenset({"TOKEN", "PASSWORD", "PASSWD", "SECRET", "KEY", "APIKE
 # Names ending so that are not secrets: a public key, the key's id or the key that signs a
 # download (the official python images set GPG_KEY).
 HARMLESS = re.compile(r"(?:^|_)(?:PUBLIC|PUB)(?:_|$)|^GPG_KEY$")
+# Front-end build variables, compiled into the JavaScript every browser downloads: public by
+# design (Vite, Next.js, Create React App, Nuxt, Expo).
+PUBLISHED = ("VITE_", "NEXT_PUBLIC_", "REACT_APP_", "NUXT_PUBLIC_", "EXPO_PUBLIC_")
+# Words that make a name a switch about a secret, not the secret (USE_ID_TOKEN=true).
+SWITCHES = frozenset({"USE", "ENABLE", "ENABLED", "DISABLE", "REQUIRE", "VERIFY", "SKIP", "NO"})
 _NAME_SPLIT = re.compile(r"[^A-Z0-9]+")
 # How far after :// the user and password are looked for.
 AUTHORITY = 512
@@ -61,7 +66,13 @@ def _declared(ins: Instruction) -> list[str]:
 def secret_name(name: str) -> bool:
     upper = name.upper()
     parts = [p for p in _NAME_SPLIT.split(upper) if p]
-    return bool(parts) and parts[-1] in SECRET_PARTS and not HARMLESS.search(upper)
+    return (
+        bool(parts)
+        and parts[-1] in SECRET_PARTS
+        and not HARMLESS.search(upper)
+        and not upper.startswith(PUBLISHED)
+        and not SWITCHES & set(parts[:-1])
+    )
 
 
 def credentials(text: str) -> bool:
