@@ -799,13 +799,13 @@ def test_dw108_leaves_an_app_that_waits_for_its_database_itself(tmp_path: Path, 
           db:
             image: postgres:17
     """
-    script = "#!/bin/sh\nset -e\npython scripts/wait_for_db.py\nexec \"$@\"\n"
+    script = '#!/bin/sh\nset -e\npython scripts/wait_for_db.py\nexec "$@"\n'
     write(tmp_path, {"Dockerfile": dockerfile, "compose.yaml": compose})
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "entrypoint.sh").write_text(script)
     assert [f for f in check(tmp_path) if f.rule == "DW108"] == []
     (tmp_path / "compose.yaml").write_text(dedent(compose).replace(command, ""))
-    (tmp_path / "scripts" / "entrypoint.sh").write_text("#!/bin/sh\nexec \"$@\"\n")
+    (tmp_path / "scripts" / "entrypoint.sh").write_text('#!/bin/sh\nexec "$@"\n')
     assert [f.detail for f in check(tmp_path) if f.rule == "DW108"] == [
         "web depends on db without condition: service_healthy"
     ]
