@@ -7,14 +7,14 @@ production image keeps compilers, installers or caches, whether .dockerignore ke
 repository and secrets out, whether requirements are pinned and locks are current,
 whether compose waits for a database to be healthy, scripts with CRLF line endings, health
 checks calling a program the image lacks, secrets in ARG, ENV or URLs, a venv copied across
-Python versions, and compose's exposed databases, privileged services, literal passwords and
-untagged images. Each finding says why it matters and
-how to fix it.
+Python versions, compose's exposed databases, privileged services, literal passwords and
+untagged images, and development dependencies installed in production. Each finding says
+why it matters and how to fix it.
 
 Every Dockerfile under the directory is checked (or the ones named), each with its build
 context: the one a compose file at the top gives it (build.context and dockerfile), else its
 own directory. Dockerfiles for development, tests, notebooks or build steps are not held to
-the production rules (DW103, DW104); the report says which were read so.
+the production rules (DW103, DW104, DW119); the report says which were read so.
 
 Findings are left out by code (`--ignore`, or `ignore = [...]` in the checked project's
 `[tool.dockwright.check]`), or at one instruction by a `# dockwright ignore=CODE` comment
