@@ -288,6 +288,7 @@ class Dockerfile:
     problem: tuple[int | None, str] | None = None  # why it cannot be built, when it cannot
     _directories: dict[str, bool] = field(default_factory=dict, repr=False)
     _copies: dict[int, tuple[str, list[str]]] = field(default_factory=dict, repr=False)
+    _origins: dict[tuple[int, int, str], str | None] = field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def stages(self) -> list[Stage]:
@@ -379,9 +380,11 @@ class Dockerfile:
             if current is None:
                 return
             instructions = current.instructions
+            end = len(instructions)
             if current is stage:
-                instructions = instructions[: self._index.get(id(before), len(instructions))]
-            for ins in reversed(instructions):
+                end = self._index.get(id(before), end)
+            for position in range(end - 1, -1, -1):  # no slice: a copy per call is quadratic
+                ins = instructions[position]
                 if ins.keyword in ("COPY", "ADD") and "from" not in ins.flags and not ins.heredocs:
                     yield ins
                     given += 1
@@ -392,7 +395,14 @@ class Dockerfile:
     def context_file(self, stage: Stage, before: Instruction, path: str) -> str | None:
         """Where a path the image has when `before` runs came from in the build context (a
         path relative to it), through `before`'s bind mounts and the COPY and ADD
-        instructions before it; None when it came from none of them."""
+        instructions before it; None when it came from none of them. Each answer is found
+        once: several rules ask about the same requirement files."""
+        key = (id(stage), id(before), path)
+        if key not in self._origins:
+            self._origins[key] = self._context_file(stage, before, path)
+        return self._origins[key]
+
+    def _context_file(self, stage: Stage, before: Instruction, path: str) -> str | None:
         directory = self.workdir(before)
         target = posixpath.normpath(posixpath.join(directory, path))
         for mount in before.mounts():
