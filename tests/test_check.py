@@ -1011,6 +1011,8 @@ def test_dw114_compares_the_python_of_both_ends_of_the_copy(
         ("image: mysql:8.4\n    environment: {MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'}", set()),
         ("image: app:1\n    environment: {DATABASE_URL: 'postgresql://u:p@db/app'}", {"DW117"}),
         ("image: app:1\n    environment: {SECRET_KEY: '${SECRET_KEY}', API_KEY: ''}", set()),
+        ("image: app:1\n    environment: {SECRET_KEY: suitable-for-development-only}", set()),
+        ("image: postgres:17\n    environment: [POSTGRES_PASSWORD=changeme]", set()),
         ("image: postgres", {"DW118"}),
         ("image: ghcr.io/org/app", {"DW118"}),
         ("image: localhost:5000/app", {"DW118"}),  # a registry's port is no tag

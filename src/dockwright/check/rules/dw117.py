@@ -15,6 +15,20 @@ from dockwright.check.rules.dw113 import credentials, secret_name
 
 # Values that switch a setting on or off, not secrets.
 SWITCHES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"})
+# Words of values that say they are placeholders to replace, not anyone's secret
+# (`changeme`, `suitable-for-development-only`).
+PLACEHOLDERS = (
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace",
+    "placeholder",
+    "dummy",
+    "development-only",
+    "for-development",
+    "dev-only",
+    "not-a-secret",
+)
 
 
 @rule(
@@ -42,6 +56,8 @@ def literal_passwords(project: Project) -> Iterator[Hit]:
                 continue
             text = str(value)
             if text.lower() in SWITCHES:  # MYSQL_ALLOW_EMPTY_PASSWORD: "yes"
+                continue
+            if any(word in text.lower() for word in PLACEHOLDERS):
                 continue
             if (secret_name(name) and "$" not in text) or credentials(text):
                 yield Hit(service.file, service.line, f"{service.name}: {name}")
