@@ -62,7 +62,7 @@ def table(counts: dict[str, Counter[str]]) -> tuple[str, list[str]]:
         c = counts[rule]
         value = precision(c)
         shown = "n/a" if value is None else f"{value:.0%}"
-        lines.append(f"| {rule} | {c['true']} | {c['false']} | {c['unsure']} | {shown} |")
+        lines.append(f"| `{rule}` | {c['true']} | {c['false']} | {c['unsure']} | {shown} |")
         if value is not None and value < TARGET:
             under.append(rule)
     total = sum(counts.values(), Counter())
