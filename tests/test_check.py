@@ -1073,3 +1073,53 @@ def test_sarif_output_has_the_shape_code_scanning_reads(
     physical = crlf["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "Dockerfile"
     assert physical["region"] == {"startLine": 5}
+
+
+ROOT_CASES = {
+    # (files, fires)
+    "no USER": ({"Dockerfile": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n'}, True),
+    "compose gives every service a user": (
+        {
+            "Dockerfile": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n',
+            "compose.yaml": "services:\n  app:\n    build: .\n    user: '6972:6972'\n",
+        },
+        False,
+    ),
+    "compose gives one service of two a user": (
+        {
+            "Dockerfile": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n',
+            "compose.yaml": "services:\n  app:\n    build: .\n    user: '1000'\n"
+            "  worker:\n    build: .\n",
+        },
+        True,
+    ),
+    "a Lambda base": (
+        {"Dockerfile": 'FROM public.ecr.aws/lambda/python:3.13\nCMD ["app.handler"]\n'},
+        False,
+    ),
+    "a base that ends as a non-root user": (
+        {"Dockerfile": 'FROM rayproject/ray:2.40.0-py312\nCMD ["python", "serve.py"]\n'},
+        False,
+    ),
+    "a non-root base, USER root again": (
+        {"Dockerfile": 'FROM rayproject/ray:2.40.0-py312\nUSER root\nCMD ["python", "s.py"]\n'},
+        True,
+    ),
+    "a base for other images": (
+        {"docker/Dockerfile.base": "FROM python:3.13-slim\nRUN apt-get update\n"},
+        False,
+    ),
+    "named base, but it runs something": (
+        {"docker/Dockerfile.base": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n'},
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ROOT_CASES)
+def test_dw103_knows_who_runs_the_container(tmp_path: Path, case: str) -> None:
+    """Judged on real projects (bench/check-corpus): compose's user:, a platform or a base
+    image that runs as another user, and an image only built FROM are not root at run time."""
+    files, fires = ROOT_CASES[case]
+    write(tmp_path, files)
+    assert bool([f for f in check(tmp_path) if f.rule == "DW103"]) == fires

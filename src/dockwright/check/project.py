@@ -510,7 +510,7 @@ def compose_builds(project: Project) -> dict[Path, list[Build]]:
 
 
 _DEVELOPMENT_WORDS = {
-    "tests": {"test", "tests", "testing", "ci"},
+    "tests": {"test", "tests", "testing", "ci", "e2e", "cypress", "playwright", "selenium"},
     "notebooks": {"notebook", "notebooks", "jupyter", "jupyterlab", "lab"},
     "a build step": {"build", "builder", "builds"},
 }
@@ -539,6 +539,8 @@ def development(dockerfile: Dockerfile) -> str:
     if final is not None and final.name in _DEVELOPMENT_WORDS["a build step"]:
         return f"its final stage is {final.name}"
     commands = {"CMD", "ENTRYPOINT"}
+    if "base" in words and not any(ins.keyword in commands for ins in dockerfile.instructions):
+        return "a base for other images (its name says base, and it sets no command)"
     if (
         final is not None
         and final.image == "scratch"

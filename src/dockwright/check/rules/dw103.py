@@ -8,6 +8,7 @@ user).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dockwright.check.dockerfile import Dockerfile, Instruction
@@ -18,8 +19,14 @@ from dockwright.check.startup import deployments
 
 # Programs an entrypoint runs to drop from root to another user before the app starts.
 DROPPERS = frozenset({"gosu", "su-exec", "s6-setuidgid", "setpriv", "runuser", "chroot"})
-# Base images whose platform runs the code as an unprivileged user of its own.
+# Base images whose platform runs the code as an unprivileged user of its own (Lambda), or
+# that end with a non-root USER themselves (ray, the Jupyter stacks, Bitnami, Chainguard,
+# distroless :nonroot).
 PLATFORM_USER = ("public.ecr.aws/lambda/", "amazon/aws-lambda-")
+NON_ROOT_BASES = re.compile(
+    r"^(?:docker\.io/)?(?:rayproject/ray|jupyter/|quay\.io/jupyter/|bitnami/|cgr\.dev/chainguard/)"
+    r"|distroless/[^:@]+:(?:[^@]*-)?nonroot"
+)
 
 
 @rule(
@@ -43,15 +50,16 @@ def runs_as_root(project: Project) -> Iterator[Hit]:
     for dockerfile in project.production_dockerfiles():
         if dockerfile.final is None:
             continue
-        lineage = dockerfile.final_lineage
-        if lineage and lineage[0].image.lower().startswith(PLATFORM_USER):
-            continue
         given = compose_users.get(dockerfile.name)
         if given and all(given):
             continue
         final = dockerfile.in_final()
         users = [i for i in final if i.keyword == "USER"]
         if users and users[-1].text.split(":")[0].strip() not in ("root", "0"):
+            continue
+        lineage = dockerfile.final_lineage
+        base = lineage[0].image.lower() if lineage else ""
+        if base.startswith(PLATFORM_USER) or (not users and NON_ROOT_BASES.search(base)):
             continue
         if _drops_privileges(project, dockerfile, final):
             continue
