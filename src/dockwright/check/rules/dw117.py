@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from dockwright.check.project import Project
 from dockwright.check.registry import Hit, rule
-from dockwright.check.rules.dw113 import credentials, secret_name
+from dockwright.check.sensitive import credentials, secret_name
 
 # Values that switch a setting on or off, not secrets.
 SWITCHES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"})
