@@ -231,8 +231,14 @@ def test_ctrl_c_during_the_cleanup_after_the_run_is_dropped(
         cleanup()
 
     monkeypatch.setattr(dockwright.versions, "cleanup", interrupted_cleanup)
-    assert main([str(tmp_path / "demo"), "--answers-file", str(answers)]) == 0
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # Python's own handler, as in a process started from a terminal (one started in the
+    # background by a shell inherits SIGINT ignored, and Python then keeps it so).
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main([str(tmp_path / "demo"), "--answers-file", str(answers)]) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
 
 
 def test_no_scratch_directory_outlives_a_run(
