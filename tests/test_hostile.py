@@ -74,15 +74,18 @@ def private_tmp(tmp_path: Path) -> dict[str, str]:
 
 
 def interrupted_run(
-    command: list[str], delay: float, env: dict[str, str], cwd: Path
+    command: list[str], delay: float, env: dict[str, str], cwd: Path, reset: Callable[[], None]
 ) -> subprocess.CompletedProcess[str]:
     """Run command, send SIGINT after delay seconds. A Ctrl-C that lands while the
     interpreter is still starting (no dockwright frame yet: Python's own start, or the
     console script's `import re`, slow on a loaded machine) is not the point under test:
-    that run is made again, up to five times. Python then either dies of it (-SIGINT) or,
-    when it lands in a callback of the import machinery, reports it as "Exception ignored"
-    and goes on: neither names a dockwright file."""
-    for _ in range(5):
+    that run is made again, up to five times, after reset() has put back the files as they
+    were. Python then either dies of it (-SIGINT) or, when it lands in a callback of the
+    import machinery, reports it as "Exception ignored" and goes on, finishing the run:
+    neither names a dockwright file."""
+    for attempt in range(5):
+        if attempt:
+            reset()
         process = subprocess.Popen(
             command,
             cwd=cwd,
@@ -101,6 +104,22 @@ def interrupted_run(
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
+def emptied(directory: Path) -> None:
+    for path in directory.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def restored(repo: Path, *, ignored_too: bool = False) -> None:
+    """The work tree as committed: untracked files gone, and the ignored ones too when
+    ignored_too (a generated project's .env is ignored, and was there before)."""
+    subprocess.run(["git", "checkout", "--", "."], cwd=repo, capture_output=True, check=True)
+    clean = ["git", "clean", "-fdq" + ("x" if ignored_too else "")]
+    subprocess.run(clean, cwd=repo, capture_output=True, check=True)
+
+
 # dockwright's first line notes Ctrl-C instead of raising it: from there on, a run ends done
 # or untouched.
 DELAYS = [0.08, 0.15, 0.25, 0.4, 0.6, 0.8, 1.0, 1.3, 1.8]
@@ -116,7 +135,9 @@ def test_create_interrupted_at_any_point_is_done_or_untouched(
     work = tmp_path / "work"
     work.mkdir()
 
-    result = interrupted_run(cli("demo", "--answers-file", str(answers)), delay, env, work)
+    result = interrupted_run(
+        cli("demo", "--answers-file", str(answers)), delay, env, work, lambda: emptied(work)
+    )
 
     assert "Traceback" not in result.stderr
     assert "Exception ignored" not in result.stderr
@@ -156,7 +177,11 @@ def test_update_interrupted_at_any_point_is_done_or_untouched(tmp_path: Path, de
     env = private_tmp(tmp_path)
 
     result = interrupted_run(
-        cli("update", str(dest), "--data", "python_version=3.11"), delay, env, tmp_path
+        cli("update", str(dest), "--data", "python_version=3.11"),
+        delay,
+        env,
+        tmp_path,
+        lambda: restored(dest),
     )
 
     assert "Traceback" not in result.stderr
@@ -178,7 +203,13 @@ def test_adopt_interrupted_at_any_point_is_done_or_untouched(tmp_path: Path, del
     before = tree(repo)
     env = private_tmp(tmp_path)
 
-    result = interrupted_run(cli("adopt", str(repo), "--yes"), delay, env, tmp_path)
+    result = interrupted_run(
+        cli("adopt", str(repo), "--yes"),
+        delay,
+        env,
+        tmp_path,
+        lambda: restored(repo, ignored_too=True),
+    )
 
     assert "Traceback" not in result.stderr
     assert "Exception ignored" not in result.stderr
