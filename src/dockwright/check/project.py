@@ -492,21 +492,33 @@ def compose_builds(project: Project) -> dict[Path, list[Build]]:
             if not isinstance(build, dict):
                 continue
             build = merged[key] = {**merged.get(key, {}), **build}
-            context_name = build.get("context", ".")
-            dockerfile_name = build.get("dockerfile", "Dockerfile")
+            found = built_dockerfile(project.root, build)
+            if found is None:
+                continue
+            context, dockerfile = found
             target = build.get("target")
-            if not isinstance(context_name, str) or not isinstance(dockerfile_name, str):
-                continue
-            context = inside(project.root, context_name)
-            if context is None or "://" in context_name:
-                continue
-            dockerfile = inside(context, dockerfile_name)
-            if dockerfile is None:
-                continue
-            builds.setdefault(Path(os.path.normpath(dockerfile)), []).append(
+            builds.setdefault(dockerfile, []).append(
                 Build(context, target if isinstance(target, str) else None)
             )
     return builds
+
+
+def built_dockerfile(root: Path, build: object) -> tuple[Path, Path] | None:
+    """The build context and the Dockerfile (normalized) a compose service's `build:`
+    names, inside root; None when it builds nothing there (an image only, a URL context)."""
+    if isinstance(build, str):
+        build = {"context": build}
+    if not isinstance(build, dict):
+        return None
+    context_name = build.get("context", ".")
+    dockerfile_name = build.get("dockerfile", "Dockerfile")
+    if not isinstance(context_name, str) or not isinstance(dockerfile_name, str):
+        return None
+    context = inside(root, context_name)
+    if context is None or "://" in context_name:
+        return None
+    dockerfile = inside(context, dockerfile_name)
+    return None if dockerfile is None else (context, Path(os.path.normpath(dockerfile)))
 
 
 _DEVELOPMENT_WORDS = {

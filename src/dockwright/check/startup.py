@@ -16,13 +16,21 @@ from __future__ import annotations
 
 import os
 import posixpath
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dockwright.check.dockerfile import Dockerfile, Instruction
-from dockwright.check.project import COMPOSE_BASES, Project, Service, Unparsable, inside
+from dockwright.check.project import (
+    COMPOSE_BASES,
+    Project,
+    Service,
+    Unparsable,
+    built_dockerfile,
+    inside,
+)
 from dockwright.check.shell import SHELLS, commands, exec_form, program, with_inner_scripts
 
 # Where a script run by its bare name (`ENTRYPOINT ["entrypoint.sh"]`) is found.
@@ -255,9 +263,19 @@ class Deployment:
         return self.dockerfile.in_final()[-1]
 
 
-def deployments(project: Project) -> Iterator[Deployment]:
+def deployments(project: Project) -> list[Deployment]:
     """Each production service of each way of running compose: every base file alone, and
-    every base with each other file that is not for development over it."""
+    every base with each other file that is not for development over it. Found once per
+    checked project: DW103, DW108, DW123 and DW124 all read them."""
+    if project not in _DEPLOYMENTS:
+        _DEPLOYMENTS[project] = list(_deployments(project))
+    return _DEPLOYMENTS[project]
+
+
+_DEPLOYMENTS: weakref.WeakKeyDictionary[Project, list[Deployment]] = weakref.WeakKeyDictionary()
+
+
+def _deployments(project: Project) -> Iterator[Deployment]:
     bases, others = [], []
     for path in project.compose_files():
         if path.name in COMPOSE_BASES:
@@ -279,7 +297,8 @@ def deployments(project: Project) -> Iterator[Deployment]:
             own = last.options
             if len(files) == 1 and files[0] in bases:
                 own = {k: v for k, v in own.items() if k not in replaced.get(key, ())}
-            dockerfile = production.get(_built(project, options) or Path())
+            found = built_dockerfile(project.root, options.get("build"))
+            dockerfile = production.get(found[1]) if found else None
             if dockerfile is not None and dockerfile.final is not None:
                 yield Deployment(key, options, own, last.file, last.line, dockerfile)
 
@@ -321,21 +340,3 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
-
-
-def _built(project: Project, options: dict[str, Any]) -> Path | None:
-    """The Dockerfile a service's build: names, None when it builds none (an image only)."""
-    build = options.get("build")
-    if isinstance(build, str):
-        build = {"context": build}
-    if not isinstance(build, dict):
-        return None
-    context_name = build.get("context", ".")
-    dockerfile_name = build.get("dockerfile", "Dockerfile")
-    if not isinstance(context_name, str) or not isinstance(dockerfile_name, str):
-        return None
-    context = inside(project.root, context_name)
-    if context is None or "://" in context_name:
-        return None
-    dockerfile = inside(context, dockerfile_name)
-    return Path(os.path.normpath(dockerfile)) if dockerfile is not None else None

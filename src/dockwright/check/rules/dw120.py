@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from dockwright.check.dockerfile import Dockerfile, Instruction
-from dockwright.check.project import SKIPPED, Project, Unparsable, inside
+from dockwright.check.project import SKIPPED, Project, Unparsable, built_dockerfile, inside
 from dockwright.check.registry import Hit, rule
 from dockwright.check.shell import SHELLS, commands, exec_form, program
 from dockwright.errors import UsageError
@@ -430,19 +430,7 @@ def _stopped_by_compose(project: Project) -> set[Path]:
         signal = options.get("stop_signal")
         if options.get("init") is not True and not (isinstance(signal, str) and _obeyed(signal)):
             continue
-        dockerfile = _built(project, options.get("build"))
-        if dockerfile is not None:
-            found.add(dockerfile)
+        built = built_dockerfile(project.root, options.get("build"))
+        if built is not None:
+            found.add(built[1])
     return found
-
-
-def _built(project: Project, build: object) -> Path | None:
-    if not isinstance(build, dict):
-        return None
-    context_name = build.get("context", ".")
-    dockerfile_name = build.get("dockerfile", "Dockerfile")
-    if not isinstance(context_name, str) or not isinstance(dockerfile_name, str):
-        return None
-    context = inside(project.root, context_name) if "://" not in context_name else None
-    dockerfile = inside(context, dockerfile_name) if context is not None else None
-    return Path(os.path.normpath(dockerfile)) if dockerfile is not None else None
