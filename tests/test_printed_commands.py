@@ -411,7 +411,8 @@ def test_an_adopted_poetry_app_with_a_stale_lock_runs_from_what_adopt_printed(
     """A poetry app (tests/repos.py poetry_flask) whose pyproject.toml was edited after its
     poetry.lock was made, so the build's `poetry install` would refuse the lock: the steps
     adopt printed refresh it with scripts/lock-poetry.sh (no poetry on this machine), and
-    the app then runs in development, passes its tests and starts in production."""
+    the app then runs in development, passes its tests and starts in production; then every
+    command of its README.Docker.md runs, the lock script among them."""
     repo = repos.make("poetry-flask", tmp_path)
     pyproject = repo / "pyproject.toml"
     edited = pyproject.read_text().replace('"flask>=', '"flask>=2.0,>=', 1)
@@ -437,6 +438,12 @@ def test_an_adopted_poetry_app_with_a_stale_lock_runs_from_what_adopt_printed(
             if step.endswith("up --build --wait"):
                 status, body = user.get("/health")
                 assert (status, json.loads(body)) == (200, {"status": "ok"})
+        user.run("docker compose -f compose.yaml -f compose.prod.yaml down")
+        documented = readme_commands((repo / "README.Docker.md").read_text())
+        assert "scripts/lock-poetry.sh" in documented  # its Dependencies section
+        for command in documented:
+            run_documented(user, command, "web", database_user="")
+        assert not stale_locks(repo)
     finally:
         user.clean()
     after = repos.files(repo)
