@@ -34,6 +34,7 @@ from test_docker import PROD, Compose
 pytestmark = pytest.mark.docker
 
 PACKAGE = "six"  # what the README's PACKAGE placeholder becomes
+SECOND_PACKAGE = "tabulate"  # added after the README's steps, to show what a rebuild reuses
 QUICK, BUILDING = 60, 300
 GIT = {
     "GIT_AUTHOR_NAME": "t",
@@ -286,8 +287,35 @@ def test_every_printed_command_runs(tmp_path: Path, stack: dict[str, str]) -> No
                 assert "holdout accuracy" in user.run(f"docker run --rm {image} train")
         unrun = [c for c in commands + steps if c.replace("PACKAGE", PACKAGE) not in user.ran]
         assert not unrun, unrun
+        if not flask:
+            add_a_dependency_and_rebuild_the_small_layer_only(user, commands, stack)
     finally:
         user.clean()
+
+
+def add_a_dependency_and_rebuild_the_small_layer_only(
+    user: User, commands: list[str], stack: dict[str, str]
+) -> None:
+    """One more package, added the README's way: production rebuilds without touching the
+    layer of the heavy packages (numpy, scipy, scikit-learn: 250 MB of the job's image), and
+    the package imports."""
+    if stack["package_manager"] == "pip":
+        with (user.project / "requirements" / "production.in").open("a") as handle:
+            handle.write(f"{SECOND_PACKAGE}\n")
+        add = next(c for c in commands if c.endswith("pin-requirements.sh"))
+    else:
+        adds = r"(add --lock|add --no-sync|upgrade) PACKAGE$"
+        add = next(c for c in commands if re.search(adds, c))
+    user.run(add.replace("PACKAGE", SECOND_PACKAGE))
+    build = next(c for c in commands if c.endswith("compose.prod.yaml build"))
+    out = user.run(build.replace("docker compose ", "docker compose --progress plain ", 1))
+    steps = dict(re.findall(r"^#(\d+) \[(?:\S+ )?runtime [\d/]+\] RUN (.*)$", out, re.M))
+    [heavy] = [n for n, step in steps.items() if "heavy.txt" in step]
+    [rest] = [n for n, step in steps.items() if "production.txt" in step]
+    assert re.search(rf"^#{heavy} CACHED$", out, re.M), out[-3000:]
+    assert re.search(rf"^#{rest} DONE ", out, re.M), out[-3000:]
+    prod = " ".join(PROD)
+    user.run(f"docker compose {prod} run --rm --entrypoint python job -c 'import {SECOND_PACKAGE}'")
 
 
 def test_an_adopted_flask_tutorial_runs_from_what_adopt_printed(

@@ -45,8 +45,10 @@ PYTHON_VARIANTS = [
 ]
 # One parameter per app variant (Flask, Flask + PostgreSQL, ML job).
 VARIANTS = pytest.mark.parametrize("app", APPS, ids=lambda app: "-".join(app.values()))
-# Installers that only the builder stage and the dev image may have.
-INSTALLERS = ("poetry", "pipenv", "micromamba", "/uv", "uv sync", "pip install")
+# Managers that only their own stages and the dev image have; the runtime stage never names
+# them. uv installs there, but only mounted from its image for the step, never copied in.
+MANAGER_TOOLS = ("poetry", "pipenv", "micromamba", "uv sync")
+UV_MOUNT = f"--mount=from={stacks.tables().uv_image},source=/uv,target=/bin/uv"
 
 
 @pytest.mark.parametrize("stack", STACKS, ids=stack_id)
@@ -73,8 +75,13 @@ def test_combination_renders_parses_and_lints(rendered: Render, stack: dict[str,
         assert "{%" not in text
         hadolint(project / dockerfile)
     runtime = (project / "Dockerfile").read_text().split(" AS runtime\n")[1]
-    for installer in INSTALLERS:
+    for installer in MANAGER_TOOLS:
         assert installer not in runtime, f"{installer} in the runtime stage"
+    for instruction in runtime.replace("\\\n", " ").splitlines():
+        if instruction.startswith(("COPY", "ADD")):
+            assert "uv" not in instruction.split("--from=")[-1].split()[0], instruction
+        if re.search(r"\buv pip\b", instruction):
+            assert instruction.startswith(f"RUN {UV_MOUNT} "), instruction
 
 
 @pytest.mark.parametrize(("stack", "version"), PYTHON_VARIANTS)
@@ -156,7 +163,7 @@ def test_uv_lock_matches_its_manifest_and_names_the_project(rendered: Render) ->
 
     assert '\nname = "uv-app"\n' in (project / "uv.lock").read_text()
     assert not (project / "requirements").exists()
-    assert "uv sync --locked" in (project / "Dockerfile").read_text()
+    assert "uv export --locked" in (project / "Dockerfile").read_text()
     uv = tool("uv")
     if uv is None:
         pytest.skip("uv is not installed here (pip install -e '.[dev]')")
@@ -274,7 +281,7 @@ def hadolint(dockerfile: Path) -> None:
 def test_poetry_lock_matches_its_manifest(rendered: Render, app: dict[str, str]) -> None:
     project = rendered(package_manager="poetry", **app)
 
-    assert "poetry install --only main --no-root" in (project / "Dockerfile").read_text()
+    assert "poetry export --only main" in (project / "Dockerfile").read_text()
     assert "[[package]]" in (project / "poetry.lock").read_text()
     assert "[package.source]" not in (project / "poetry.lock").read_text()  # plain PyPI
     run_tool(["poetry", "check", "--lock"], project)
@@ -294,7 +301,7 @@ def test_pipfile_lock_matches_its_pipfile(rendered: Render, app: dict[str, str])
     for name, entry in {**lock["default"], **lock["develop"]}.items():
         assert entry["version"].startswith("=="), name
         assert entry["hashes"], name
-    assert "pipenv install --deploy" in (project / "Dockerfile").read_text()
+    assert "pipenv verify" in (project / "Dockerfile").read_text()
 
 
 @VARIANTS
@@ -332,11 +339,13 @@ def test_conda_environment_is_split_and_the_build_checks_the_lock(
 @pytest.mark.parametrize("manager", [m for m in MANAGERS if "alpine" in BASES[m]])
 def test_alpine_compiles_in_a_virtual_package_it_drops(rendered: Render, manager: str) -> None:
     project = rendered(package_manager=manager, base_image="alpine")
-    builder = (project / "Dockerfile").read_text().split("\nFROM ")[1]
+    runtime = (project / "Dockerfile").read_text().split(" AS runtime\n")[1]
 
-    install = builder.split("RUN --mount=type=cache")[-1]
-    assert "apk add --no-cache --virtual .build-deps" in install
-    assert install.rstrip().endswith("&& apk del .build-deps")
+    installs = [run for run in runtime.replace("\\\n", " ").splitlines() if "pip install" in run]
+    assert len(installs) == 2  # the heavy packages' layer, then the rest
+    for install in installs:
+        added = install.index("apk add --no-cache --virtual .build-deps")
+        assert added < install.index("pip install") < install.index("&& apk del .build-deps")
     assert "adduser -S -D -H -u 10001 -G app" in (project / "Dockerfile").read_text()
     assert "docker compose exec web sh`" in (project / "README.Docker.md").read_text()
 

@@ -168,7 +168,7 @@ def test_changing_the_package_manager_swaps_the_files(tmp_path: Path, template_r
     assert not (project / "requirements").exists()
     assert not (project / "scripts" / "pin-requirements.sh").exists()
     assert (project / "uv.lock").is_file()
-    assert "uv sync --locked" in (project / "Dockerfile").read_text()
+    assert "uv export --locked" in (project / "Dockerfile").read_text()
     assert (project / "scripts" / "wait_for_db.py").is_file()
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert (recorded["package_manager"], recorded["database"]) == ("uv", "postgres")
