@@ -841,6 +841,24 @@ def test_a_final_stage_built_on_another_is_judged_with_what_it_inherits(tmp_path
     assert where(check(tmp_path), "DW103") == ["Dockerfile:7"]  # the final stage's FROM
 
 
+def test_a_start_script_copied_in_the_stage_built_on_is_read(tmp_path: Path) -> None:
+    """linkding's shape: the final stage builds on a stage whose CMD runs a script that
+    stage copied in; the script is found there (this once raised IndexError)."""
+    dockerfile = """
+        FROM python:3.13-slim AS app
+        RUN useradd app
+        WORKDIR /srv
+        COPY start.sh ./
+        CMD ["./start.sh"]
+        FROM app AS plus
+        RUN pip install --no-cache-dir extra==1.0
+    """
+    write(tmp_path, {"Dockerfile": dockerfile, "start.sh": '#!/bin/sh\nexec gosu app "$@"\n'})
+    assert not where(check(tmp_path), "DW103")
+    (tmp_path / "start.sh").write_text('#!/bin/sh\nexec "$@"\n')
+    assert where(check(tmp_path), "DW103") == ["Dockerfile:6"]
+
+
 # DW111 and --fix: scripts with CRLF line endings.
 
 

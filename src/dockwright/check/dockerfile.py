@@ -363,9 +363,11 @@ class Dockerfile:
         return found
 
     @functools.cached_property
-    def _index(self) -> dict[int, int]:
-        """Each instruction's place in its stage (by id)."""
-        return {id(ins): i for stage in self.stages for i, ins in enumerate(stage.instructions)}
+    def _index(self) -> dict[int, tuple[Stage, int]]:
+        """Each instruction's stage and place in it (by id)."""
+        return {
+            id(ins): (stage, i) for stage in self.stages for i, ins in enumerate(stage.instructions)
+        }
 
     def workdir(self, before: Instruction) -> str:
         return self._workdirs.get(id(before), "/")
@@ -373,17 +375,16 @@ class Dockerfile:
     def _copies_before(self, stage: Stage, before: Instruction) -> Iterator[Instruction]:
         """The COPY and ADD instructions from the context before `before`, the latest first:
         at most RECENT of them, through at most RECENT stages (the lookup is a heuristic
-        and stays linear in the Dockerfile)."""
-        current: Stage | None = stage
+        and stays linear in the Dockerfile). `before` may be in a stage `stage` builds on: the
+        search starts in its own stage."""
+        current: Stage | None
+        current, end = self._index.get(id(before), (stage, len(stage.instructions)))
         given = 0
         for _ in range(RECENT):
             if current is None:
                 return
             instructions = current.instructions
-            end = len(instructions)
-            if current is stage:
-                end = self._index.get(id(before), end)
-            for position in range(end - 1, -1, -1):  # no slice: a copy per call is quadratic
+            for position in range(min(end, len(instructions)) - 1, -1, -1):  # no slice: a copy per call is quadratic
                 ins = instructions[position]
                 if ins.keyword in ("COPY", "ADD") and "from" not in ins.flags and not ins.heredocs:
                     yield ins
@@ -391,6 +392,7 @@ class Dockerfile:
                     if given >= RECENT:
                         return
             current = self.stages[current.parent] if current.parent is not None else None
+            end = len(current.instructions) if current is not None else 0
 
     def context_file(self, stage: Stage, before: Instruction, path: str) -> str | None:
         """Where a path the image has when `before` runs came from in the build context (a
