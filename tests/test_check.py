@@ -656,6 +656,8 @@ def test_a_later_removal_counts(tmp_path: Path, runs: list[str], left: bool) -> 
         "ENTRYPOINT s6-setuidgid app python -m app",
         'ENTRYPOINT ["runuser", "-u", "app", "--", "python", "-m", "app"]',
         'COPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]',
+        "ENV HOME_DIR=/app\nWORKDIR ${HOME_DIR}\nCOPY entrypoint.sh $HOME_DIR/run.sh\n"
+        'CMD ["./run.sh"]',
     ],
 )
 def test_a_root_image_that_drops_privileges_at_start_does_not_run_as_root(
@@ -1108,6 +1110,29 @@ ROOT_CASES = {
             "Dockerfile": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n',
             "compose.yaml": "services:\n  app:\n    build: .\n    user: '1000'\n"
             "  worker:\n    build: .\n",
+        },
+        True,
+    ),
+    "a compose file beside the Dockerfile gives the user": (
+        {
+            "docker/cpu/Dockerfile": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n',
+            "docker/cpu/docker-compose.yml": "services:\n  app:\n    build: .\n    user: '6972'\n",
+        },
+        False,
+    ),
+    "a compose file beside the Dockerfile builds it from the top": (
+        {
+            "docker/Dockerfile": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n',
+            "docker/compose.yaml": "services:\n  app:\n    build:\n      context: ..\n"
+            "      dockerfile: docker/Dockerfile\n    user: app\n",
+        },
+        False,
+    ),
+    "a compose file beside the Dockerfile, no user": (
+        {
+            "docker/Dockerfile": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n',
+            "docker/compose.yaml": "services:\n  app:\n    build:\n      context: ..\n"
+            "      dockerfile: docker/Dockerfile\n",
         },
         True,
     ),

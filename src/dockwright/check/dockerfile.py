@@ -358,9 +358,32 @@ class Dockerfile:
             for ins in stage.instructions:
                 found[id(ins)] = directory
                 if ins.keyword == "WORKDIR" and ins.arguments:
-                    directory = posixpath.normpath(posixpath.join(directory, ins.arguments[0]))
+                    into = self.expand(ins, ins.arguments[0])
+                    directory = posixpath.normpath(posixpath.join(directory, into))
             ends.append(directory)
         return found
+
+    @functools.cached_property
+    def _variables(self) -> dict[int, dict[str, str]]:
+        """The ENV and ARG values each instruction sees (by id); a stage starts with those its
+        parent stage ends with. Only the ones whose values are written out."""
+        found: dict[int, dict[str, str]] = {}
+        ends: list[dict[str, str]] = []
+        for stage in self.stages:
+            values = dict(ends[stage.parent]) if stage.parent is not None else {}
+            for ins in stage.instructions:
+                found[id(ins)] = values
+                if ins.keyword in ("ENV", "ARG"):
+                    put = functools.partial(_put, values)
+                    values = {**values, **{k: _VARIABLE.sub(put, v) for k, v in _assignments(ins)}}
+            ends.append(values)
+        return found
+
+    def expand(self, ins: Instruction, text: str) -> str:
+        """text with the $NAME and ${NAME} whose values `ins` sees put in."""
+        if "$" not in text:
+            return text
+        return _VARIABLE.sub(functools.partial(_put, self._variables.get(id(ins), {})), text)
 
     @functools.cached_property
     def _index(self) -> dict[int, tuple[Stage, int]]:
@@ -384,7 +407,8 @@ class Dockerfile:
             if current is None:
                 return
             instructions = current.instructions
-            for position in range(min(end, len(instructions)) - 1, -1, -1):  # no slice: a copy per call is quadratic
+            # No slice: a copy per call is quadratic.
+            for position in range(min(end, len(instructions)) - 1, -1, -1):
                 ins = instructions[position]
                 if ins.keyword in ("COPY", "ADD") and "from" not in ins.flags and not ins.heredocs:
                     yield ins
@@ -431,6 +455,7 @@ class Dockerfile:
         """A COPY's destination (absolute) and its sources (normalized), each made once."""
         if id(ins) not in self._copies:
             *sources, destination = ins.arguments or [""]
+            destination = self.expand(ins, destination)
             self._copies[id(ins)] = (
                 posixpath.normpath(posixpath.join(self.workdir(ins), destination)),
                 [posixpath.normpath(source.lstrip("/") or ".") for source in sources],
@@ -456,6 +481,21 @@ class Dockerfile:
         if source not in self._directories:
             self._directories[source] = kind(self.context / source) == "directory"
         return self._directories[source]
+
+
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def _put(values: dict[str, str], match: re.Match[str]) -> str:
+    return values.get(match[1] or match[2], match[0])
+
+
+def _assignments(ins: Instruction) -> list[tuple[str, str]]:
+    """What an ENV or ARG sets: `NAME=value ...`, ENV's old `NAME value`, ARG's `NAME=x`."""
+    words = ins.arguments
+    if ins.keyword == "ENV" and len(words) >= 2 and "=" not in words[0]:
+        return [(words[0], " ".join(words[1:]))]
+    return [(word.partition("=")[0], word.partition("=")[2]) for word in words if "=" in word]
 
 
 def _under(target: str, into: str, source: str) -> str | None:

@@ -260,6 +260,7 @@ class Project:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.dockerfiles: list[Dockerfile] = []
+        self.dockerfile_paths: list[Path] = []  # found, before they are read
         self._toml: dict[Path, dict[str, Any] | Unparsable] = {}
         self._compose: dict[Path, Compose | Unparsable] = {}
 
@@ -329,12 +330,23 @@ class Project:
 
     # --- compose files
 
-    def compose_files(self) -> list[Path]:
-        """The compose files at the top: compose.yaml (and the other base names) first, then
-        overrides, then the others (compose.prod.yaml)."""
-        found = [n for n in names(self.root) if _COMPOSE_NAME.fullmatch(n)]
+    def compose_files(self, directory: Path | None = None) -> list[Path]:
+        """The compose files at the top (or in directory): compose.yaml (and the other base
+        names) first, then overrides, then the others (compose.prod.yaml)."""
+        directory = directory or self.root
+        found = [n for n in names(directory) if _COMPOSE_NAME.fullmatch(n)]
         found.sort(key=lambda n: (n not in COMPOSE_BASES, ".override." not in n, n))
-        return [self.root / n for n in found if is_file(self.root / n)]
+        return [directory / n for n in found if is_file(directory / n)]
+
+    def compose_directories(self) -> list[Path]:
+        """Where compose files that build and run the Dockerfiles are: the top, and each
+        Dockerfile's own directory (docker/cpu/docker-compose.yml beside docker/cpu/Dockerfile,
+        run from there)."""
+        found = [self.root]
+        for path in self.dockerfile_paths:
+            if path.parent not in found and self.compose_files(path.parent):
+                found.append(path.parent)
+        return found
 
     def services(self) -> Iterator[Service]:
         """Every service of every compose file at the top (each file's own, not merged)."""
@@ -475,37 +487,48 @@ class Build:
 
 
 def compose_builds(project: Project) -> dict[Path, list[Build]]:
-    """The Dockerfiles the compose files at the top build, with their context and target:
-    each file's services merged over the ones before (an override names only what it
-    changes). A compose file that cannot be read is left out here (DW100 reports it)."""
+    """The Dockerfiles the compose files build, with their context and target: in each
+    directory of compose files, each file's services merged over the ones before (an
+    override names only what it changes). A compose file that cannot be read is left out
+    here (DW100 reports it)."""
     builds: dict[Path, list[Build]] = {}
-    merged: dict[str, dict[str, Any]] = {}
-    for path in project.compose_files():
-        try:
-            services = project.compose(path).services
-        except Unparsable:
-            continue
-        for key, service in services.items():
-            build = service.options.get("build")
-            if isinstance(build, str):
-                build = {"context": build}
-            if not isinstance(build, dict):
+    for directory in project.compose_directories():
+        merged: dict[str, dict[str, Any]] = {}
+        for path in project.compose_files(directory):
+            try:
+                services = project.compose(path).services
+            except Unparsable:
                 continue
-            build = merged[key] = {**merged.get(key, {}), **build}
-            found = built_dockerfile(project.root, build)
-            if found is None:
-                continue
-            context, dockerfile = found
-            target = build.get("target")
-            builds.setdefault(dockerfile, []).append(
-                Build(context, target if isinstance(target, str) else None)
-            )
+            for key, service in services.items():
+                build = service.options.get("build")
+                if isinstance(build, str):
+                    build = {"context": build}
+                if not isinstance(build, dict):
+                    continue
+                build = merged[key] = {**merged.get(key, {}), **build}
+                _add_build(project, directory, build, builds)
     return builds
 
 
-def built_dockerfile(root: Path, build: object) -> tuple[Path, Path] | None:
+def _add_build(
+    project: Project, directory: Path, build: dict[str, Any], builds: dict[Path, list[Build]]
+) -> None:
+    found = built_dockerfile(project.root, build, directory)
+    if found is None:
+        return
+    context, dockerfile = found
+    target = build.get("target")
+    builds.setdefault(dockerfile, []).append(
+        Build(context, target if isinstance(target, str) else None)
+    )
+
+
+def built_dockerfile(
+    root: Path, build: object, directory: Path | None = None
+) -> tuple[Path, Path] | None:
     """The build context and the Dockerfile (normalized) a compose service's `build:`
-    names, inside root; None when it builds nothing there (an image only, a URL context)."""
+    names, from the compose file's directory (root by default), inside root; None when it
+    builds nothing there (an image only, a URL context)."""
     if isinstance(build, str):
         build = {"context": build}
     if not isinstance(build, dict):
@@ -514,6 +537,8 @@ def built_dockerfile(root: Path, build: object) -> tuple[Path, Path] | None:
     dockerfile_name = build.get("dockerfile", "Dockerfile")
     if not isinstance(context_name, str) or not isinstance(dockerfile_name, str):
         return None
+    if directory is not None and directory != root and "://" not in context_name:
+        context_name = os.path.join(directory.relative_to(root).as_posix(), context_name)
     context = inside(root, context_name)
     if context is None or "://" in context_name:
         return None
@@ -616,6 +641,7 @@ def _python_project(directory: Path) -> bool:
 def load_dockerfiles(project: Project, paths: list[Path]) -> None:
     """Read and parse each Dockerfile (bounded, before hadolint opens it), with the build
     context and target compose gives it, or its own directory."""
+    project.dockerfile_paths = paths
     builds = compose_builds(project)
     for path in paths:
         text = project.text(path, limit=HAND_WRITTEN, strict=False)

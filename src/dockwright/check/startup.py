@@ -276,8 +276,16 @@ _DEPLOYMENTS: weakref.WeakKeyDictionary[Project, list[Deployment]] = weakref.Wea
 
 
 def _deployments(project: Project) -> Iterator[Deployment]:
+    production = {Path(os.path.normpath(d.path)): d for d in project.production_dockerfiles()}
+    for directory in project.compose_directories():
+        yield from _deployments_in(project, directory, production)
+
+
+def _deployments_in(
+    project: Project, directory: Path, production: dict[Path, Dockerfile]
+) -> Iterator[Deployment]:
     bases, others = [], []
-    for path in project.compose_files():
+    for path in project.compose_files(directory):
         if path.name in COMPOSE_BASES:
             bases.append(path)
         elif not development_compose(path.name):
@@ -285,7 +293,6 @@ def _deployments(project: Project) -> Iterator[Deployment]:
     runs = [[base] for base in bases] + [[base, other] for base in bases for other in others]
     if not bases:
         runs = [[other] for other in others]
-    production = {Path(os.path.normpath(d.path)): d for d in project.production_dockerfiles()}
     replaced = _replaced_commands(project, others)
     for files in runs:
         services = [_services(project, path) for path in files]
@@ -297,7 +304,7 @@ def _deployments(project: Project) -> Iterator[Deployment]:
             own = last.options
             if len(files) == 1 and files[0] in bases:
                 own = {k: v for k, v in own.items() if k not in replaced.get(key, ())}
-            found = built_dockerfile(project.root, options.get("build"))
+            found = built_dockerfile(project.root, options.get("build"), directory)
             dockerfile = production.get(found[1]) if found else None
             if dockerfile is not None and dockerfile.final is not None:
                 yield Deployment(key, options, own, last.file, last.line, dockerfile)
