@@ -1136,6 +1136,49 @@ ROOT_CASES = {
         },
         True,
     ),
+    "uWSGI told a uid in its ini": (
+        {
+            "Dockerfile": "FROM python:3.13-slim\nWORKDIR /etc/app\nCOPY uwsgi.ini start.sh ./\n"
+            'CMD ["./start.sh"]\n',
+            "start.sh": "#!/bin/sh\nexec uwsgi --http :8000 uwsgi.ini\n",
+            "uwsgi.ini": "[uwsgi]\nmodule = app.wsgi\nuid = www-data\n",
+        },
+        False,
+    ),
+    "uWSGI with an ini without a uid": (
+        {
+            "Dockerfile": 'FROM python:3.13-slim\nCOPY uwsgi.ini /\nCMD ["uwsgi", "/uwsgi.ini"]\n',
+            "uwsgi.ini": "[uwsgi]\nmodule = app.wsgi\n",
+        },
+        True,
+    ),
+    "gunicorn told a user": (
+        {"Dockerfile": 'FROM python:3.13-slim\nCMD ["gunicorn", "--user", "app", "app:app"]\n'},
+        False,
+    ),
+    "Apache, whose workers are www-data's": (
+        {"Dockerfile": 'FROM python:3.13-slim\nCMD ["apache2ctl", "-D", "FOREGROUND"]\n'},
+        False,
+    ),
+    "built on the project's own non-root image": (
+        {
+            "Dockerfile": 'FROM python:3.13-slim\nUSER 10001\nCMD ["python", "app.py"]\n',
+            "docker/Dockerfile.plot": "ARG image=example/app\nFROM ${image}:main\n"
+            'CMD ["python", "plot.py"]\n',
+            "scripts/publish.sh": "IMAGE_NAME=example/app\ndocker build -t ${IMAGE_NAME}:main .\n",
+        },
+        False,
+    ),
+    "built on the project's own image, a root one": (
+        {
+            "Dockerfile": 'FROM python:3.13-slim\nCMD ["python", "app.py"]\n',
+            "docker/Dockerfile.plot": 'FROM example/app:main\nCMD ["python", "plot.py"]\n',
+            ".github/workflows/docker.yml": "jobs:\n  b:\n    steps:\n"
+            "      - uses: docker/build-push-action@v6\n        with:\n"
+            "          tags: ${{ vars.OWNER }}/app:${{ github.sha }}\n",
+        },
+        True,
+    ),
     "a Lambda base": (
         {"Dockerfile": 'FROM public.ecr.aws/lambda/python:3.13\nCMD ["app.handler"]\n'},
         False,
@@ -1165,4 +1208,7 @@ def test_dw103_knows_who_runs_the_container(tmp_path: Path, case: str) -> None:
     image that runs as another user, and an image only built FROM are not root at run time."""
     files, fires = ROOT_CASES[case]
     write(tmp_path, files)
-    assert bool([f for f in check(tmp_path) if f.rule == "DW103"]) == fires
+    found = where(check(tmp_path), "DW103")
+    assert bool(found) == fires
+    if case == "built on the project's own image, a root one":
+        assert found == ["Dockerfile:1", "docker/Dockerfile.plot:1"]

@@ -317,6 +317,20 @@ class Dockerfile:
             chain.append(self.stages[chain[-1].parent])
         return chain[::-1]
 
+    def base_image(self, stage: Stage) -> str:
+        """The image stage's lineage starts FROM, with the ARG defaults given before the
+        first FROM put in (FROM ${BASE}:${TAG})."""
+        image = self.lineage(stage)[0].image
+        if "$" not in image:
+            return image
+        defaults: dict[str, str] = {}
+        for ins in self.instructions:
+            if ins.keyword == "FROM":
+                break
+            if ins.keyword == "ARG":
+                defaults.update(_assignments(ins))
+        return _VARIABLE.sub(functools.partial(_put, defaults), image)
+
     @functools.cached_property
     def final_lineage(self) -> list[Stage]:
         return self.lineage(self.final) if self.final else []
