@@ -1027,7 +1027,18 @@ def test_dw114_compares_the_python_of_both_ends_of_the_copy(
         ("image: postgres:17\n    ports: ['${DB_PORT:-5432}:5432']", set()),  # not known
         ("image: nginx:1.27\n    ports: ['80:80']", set()),  # not a database
         ("image: python:3.13-slim\n    privileged: true", {"DW116"}),
-        ("image: mysql:8.4\n    environment: [MYSQL_ROOT_PASSWORD=root]", {"DW117"}),
+        ("image: mysql:8.4\n    environment: [MYSQL_ROOT_PASSWORD=root]", set()),  # not reached
+        (
+            "image: mysql:8.4\n    environment: [MYSQL_ROOT_PASSWORD=root]\n"
+            "    ports: ['3306:3306']",
+            {"DW115", "DW117"},
+        ),
+        ("image: app:1\n    environment: [PASSWORD=root]\n    network_mode: host", {"DW117"}),
+        (
+            "image: mysql:8.4\n    environment: [MYSQL_PASSWORD=x]\n"
+            "    ports: ['127.0.0.1:3306:3306']",
+            set(),
+        ),
         ("image: mysql:8.4\n    environment: {MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'}", set()),
         ("image: app:1\n    environment: {DATABASE_URL: 'postgresql://u:p@db/app'}", {"DW117"}),
         ("image: app:1\n    environment: {SECRET_KEY: '${SECRET_KEY}', API_KEY: ''}", set()),

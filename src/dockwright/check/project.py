@@ -658,3 +658,35 @@ def load_dockerfiles(project: Project, paths: list[Path]) -> None:
         )
         dockerfile.development = development(dockerfile)
         project.dockerfiles.append(dockerfile)
+
+
+# --- published ports ---------------------------------------------------------------------
+
+# Host addresses that are every interface.
+EVERYWHERE = frozenset({"", "0.0.0.0", "::", "[::]"})
+
+
+def host_address(port: object) -> str | None:
+    """The host address a ports entry binds ("" for none), None when it cannot be told
+    (a variable) or the entry publishes nothing."""
+    if isinstance(port, int) and not isinstance(port, bool):
+        return ""
+    if isinstance(port, dict):
+        host = port.get("host_ip", "")
+        return host if isinstance(host, str) and "$" not in host else None
+    if not isinstance(port, str) or "$" in port:
+        return None
+    entry = port.split("/", 1)[0].strip()
+    if entry.startswith("["):
+        return entry.partition("]")[0] + "]"
+    parts = entry.split(":")
+    return parts[0] if len(parts) == 3 else ""
+
+
+def published_everywhere(options: dict[str, Any]) -> bool:
+    """Whether a compose service can be reached from beyond the host: a port published on
+    every interface (`5432:5432`, `0.0.0.0:5432:5432`, `[5432]`), or the host's network."""
+    if options.get("network_mode") == "host":
+        return True
+    ports = options.get("ports")
+    return any(host_address(port) in EVERYWHERE for port in ports or [] if isinstance(ports, list))

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockwright.check.project import DATABASES, Project
+from dockwright.check.project import DATABASES, EVERYWHERE, Project, host_address
 from dockwright.check.registry import Hit, rule
-
-# Host addresses that are every interface.
-EVERYWHERE = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
 @rule(
@@ -35,20 +32,3 @@ def database_published(project: Project) -> Iterator[Hit]:
             host = host_address(port)
             if host is not None and host in EVERYWHERE:
                 yield Hit(service.file, service.line, f"{service.name} publishes {port}")
-
-
-def host_address(port: object) -> str | None:
-    """The host address a ports entry binds ("" for none), None when it cannot be told
-    (a variable) or the entry publishes nothing."""
-    if isinstance(port, int) and not isinstance(port, bool):
-        return ""
-    if isinstance(port, dict):
-        host = port.get("host_ip", "")
-        return host if isinstance(host, str) and "$" not in host else None
-    if not isinstance(port, str) or "$" in port:
-        return None
-    entry = port.split("/", 1)[0].strip()
-    if entry.startswith("["):
-        return entry.partition("]")[0] + "]"
-    parts = entry.split(":")
-    return parts[0] if len(parts) == 3 else ""
