@@ -861,6 +861,39 @@ def test_a_start_script_copied_in_the_stage_built_on_is_read(tmp_path: Path) -> 
     assert where(check(tmp_path), "DW103") == ["Dockerfile:6"]
 
 
+DOTENV_SIGNS = {
+    "nothing says the project keeps a .env": ({}, "missing .venv"),
+    "a template of one": ({".env.example": "SECRET_KEY=\n"}, "missing .venv, .env"),
+    "git leaves it out": ({".gitignore": "__pycache__/\n/.env\n"}, "missing .venv, .env"),
+    "compose reads it": (
+        {"compose.yaml": "services:\n  app:\n    build: .\n    env_file: .env\n"},
+        "missing .venv, .env",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DOTENV_SIGNS)
+def test_dw105_asks_for_env_where_the_project_keeps_one(tmp_path: Path, case: str) -> None:
+    """CTFd and wger keep no .env: their .dockerignore missing the entry was judged false."""
+    files, message = DOTENV_SIGNS[case]
+    dockerfile = 'FROM python:3.13-slim\nCOPY . /app\nUSER 10001\nCMD ["python", "/app/a.py"]\n'
+    write(tmp_path, {"Dockerfile": dockerfile, ".dockerignore": ".git\n", **files})
+    [finding] = [f for f in check(tmp_path) if f.rule == "DW105"]
+    assert finding.detail == message
+
+
+def test_dw105_leaves_git_to_a_build_that_reads_and_removes_it(tmp_path: Path) -> None:
+    """Tandoor's shape: the version is read from .git after COPY . ., then .git is removed."""
+    dockerfile = (
+        "FROM python:3.13-slim\nCOPY . /app\nRUN python /app/version.py "
+        '&& find /app -type d -name ".git" | xargs rm -rf\nUSER 10001\n'
+    )
+    write(tmp_path, {"Dockerfile": dockerfile, ".dockerignore": ".venv\n"})
+    assert not where(check(tmp_path), "DW105")
+    write(tmp_path, {"Dockerfile": dockerfile.replace('&& find /app -type d -name ".git"', "")})
+    assert [f.detail for f in check(tmp_path) if f.rule == "DW105"] == ["missing .git"]
+
+
 # DW111 and --fix: scripts with CRLF line endings.
 
 

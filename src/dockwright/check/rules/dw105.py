@@ -3,11 +3,14 @@
 Only where the build reads the whole context (COPY . ., a bind mount of it): BuildKit sends
 the daemon what the instructions name, so a Dockerfile that copies named files cannot take
 .git or a developer's .env into an image. The context is the one compose gives, else the
-directory the COPY sources are found in (check.project)."""
+directory the COPY sources are found in (check.project). .env is asked for where the project
+keeps one (a .env or its template, .gitignore or compose naming it); .git is not where the
+build removes it after reading it."""
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +19,10 @@ from dockwright.check.project import HAND_WRITTEN, WHOLE_CONTEXT, Project, copie
 from dockwright.check.registry import Hit, rule
 
 WANTED = {".git": (".git",), ".venv": (".venv", "venv"), ".env": (".env",)}
+DOTENV_FILES = (".env", ".env.example", ".env.sample", ".env.template", ".env.dist", "env.example")
+_ENV_FILE = re.compile(r"env_file:[^\n]*\.env|^\s*-\s*[\w./-]*\.env\s*$", re.M)
+_RM = re.compile(r"\brm\b")
+_GIT = re.compile(r"\.git\b")
 
 
 @rule(
@@ -51,8 +58,38 @@ def dockerignore(project: Project) -> Iterator[Hit]:
             for entry, entry_names in WANTED.items()
             if not any(_ignores(p, n) for n in entry_names for p in patterns)
         ]
+        if ".git" in missing and _removes_git(dockerfile):
+            missing.remove(".git")  # sent on purpose: read (a version), then removed
+        if ".env" in missing and not _uses_dotenv(project, dockerfile.context):
+            missing.remove(".env")
         if missing:
             yield Hit(name, None, f"missing {', '.join(missing)}")
+
+
+def _removes_git(dockerfile: Dockerfile) -> bool:
+    """Whether a RUN removes .git after the copy (Tandoor reads its version from it)."""
+    return any(
+        ins.keyword == "RUN" and _RM.search(ins.script) and _GIT.search(ins.script)
+        for ins in dockerfile.instructions
+    )
+
+
+def _uses_dotenv(project: Project, context: Path) -> bool:
+    """Whether the project keeps settings in a .env that could be in the context: there is
+    one, or a template of one, git is told to leave it out, or compose reads it (env_file).
+    A project that has none of these (CTFd, wger) has no .env to leak."""
+    for directory in dict.fromkeys((context, project.root)):
+        if any(project.is_file(directory / name) for name in DOTENV_FILES):
+            return True
+        gitignore = directory / ".gitignore"
+        if project.is_file(gitignore):
+            lines = project.text(gitignore, limit=HAND_WRITTEN, strict=False).splitlines()
+            if any(line.strip().lstrip("/").startswith(".env") for line in lines):
+                return True
+    for path in project.compose_files():
+        if _ENV_FILE.search(project.text(path, limit=HAND_WRITTEN, strict=False)):
+            return True
+    return False
 
 
 def _sends_everything(dockerfile: Dockerfile) -> bool:
