@@ -718,7 +718,10 @@ def test_unpinned_requirements_are_one_finding_per_file_listing_the_lines(tmp_pa
             pip install --no-cache-dir -r deps.txt -r /c/base.txt
         USER 10001
     """
-    requirements = "flask==3.1.2\n-e .\n.\n./libs/util\nrequests>=2\n# pinned below\nnumpy\n"
+    requirements = (
+        "flask==3.1.2\n-e .\n.\n./libs/util\nrequests>=2\n# pinned below\nnumpy\n"
+        "deepspeed>=0.10.0,<=0.18.4\n"  # the newest up to 0.18.4 is always 0.18.4
+    )
     write(
         tmp_path,
         {
@@ -732,6 +735,17 @@ def test_unpinned_requirements_are_one_finding_per_file_listing_the_lines(tmp_pa
         ("constraints/base.txt:1", "unpinned: click (line 1)"),
         ("requirements/prod.txt:5", "unpinned: requests>=2 (line 5), numpy (line 7)"),
     ]
+
+
+def test_a_stage_on_the_project_s_own_image_installs_with_its_lock(tmp_path: Path) -> None:
+    """lnbits' plug-in images: `uv sync` in a stage FROM lnbits/lnbits, whose /app holds the
+    project's uv.lock; the plug-in's folder has none, and needs none."""
+    dockerfile = "ARG TAG=latest\nFROM example/app:${TAG}\nRUN uv sync --locked\nUSER 10001\n"
+    workflow = "steps:\n  - run: docker build -t example/app:main .\n"
+    write(tmp_path, {"plugin/Dockerfile": dockerfile, ".github/workflows/d.yml": workflow})
+    assert not where(check(tmp_path), "DW107")
+    (tmp_path / ".github/workflows/d.yml").unlink()
+    assert where(check(tmp_path), "DW107") == ["plugin/uv.lock"]
 
 
 def test_dw108_points_at_the_dependency_and_the_database(tmp_path: Path) -> None:

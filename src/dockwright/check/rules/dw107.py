@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from dockwright.check.builds import build_scripts
 from dockwright.check.dockerfile import Dockerfile
 from dockwright.check.managers import (
     LOCKED,
@@ -41,11 +43,17 @@ def unpinned(project: Project) -> Iterator[Hit]:
                 None,
                 "conda solves environment.yml at build time",
             )
+        # A stage built on the project's own image installs with the lock that image holds.
+        own = [
+            words
+            for stage in dockerfile.stages
+            if not build_scripts(project).builds(dockerfile.base_image(stage))
+            for ins in stage.instructions
+            for words in ins.commands
+        ]
         for manager in LOCKED:
             lock = dockerfile.context / manager.lock
-            if any(locked_install(words, manager) for words in commands) and not project.is_file(
-                lock
-            ):
+            if any(locked_install(words, manager) for words in own) and not project.is_file(lock):
                 yield Hit(
                     project.name(lock),
                     None,
@@ -93,8 +101,14 @@ def _unpinned_requirements(
                 continue
             if not spec or spec.startswith(("#", "-")) or is_local(spec):
                 continue
-            if "==" not in spec.split(";")[0] and " @ " not in spec:
+            if not _pinned(spec.split(";")[0]) and " @ " not in spec:
                 lines.append((number, spec.split()[0]))
         if lines:
             listed = ", ".join(f"{spec} (line {number})" for number, spec in lines)
             yield Hit(project.name(path), lines[0][0], f"unpinned: {listed}")
+
+
+def _pinned(spec: str) -> bool:
+    """== (or ===) pins a version; so does an inclusive upper bound: the newest version up
+    to it is always it (LLaMA-Factory's deepspeed>=0.10.0,<=0.18.4)."""
+    return bool(re.search(r"==|<=", spec))
