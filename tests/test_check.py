@@ -748,6 +748,31 @@ def test_a_stage_on_the_project_s_own_image_installs_with_its_lock(tmp_path: Pat
     assert where(check(tmp_path), "DW107") == ["plugin/uv.lock"]
 
 
+@pytest.mark.parametrize(
+    ("script", "fires"),
+    [
+        ("docker build --build-arg TAG=1.2 -t x/plugin .", False),
+        (
+            "jobs:\n  b:\n    steps:\n      - with:\n          build-args: TAG=${{ inputs.tag }}",
+            False,
+        ),
+        (
+            "jobs:\n  b:\n    steps:\n      - with:\n          build-args: |\n            A=1\n"
+            "            TAG=2\n",
+            False,
+        ),
+        ("docker build --build-arg OTHER=1 -t x/plugin .", True),
+    ],
+)
+def test_a_latest_arg_every_build_passes_is_not_latest(
+    tmp_path: Path, script: str, fires: bool
+) -> None:
+    dockerfile = "ARG TAG=latest\nFROM example/app:${TAG}\nUSER 10001\n"
+    name = ".github/workflows/d.yml" if "jobs:" in script else "scripts/build.sh"
+    write(tmp_path, {"Dockerfile": dockerfile, name: script})
+    assert bool(where(check(tmp_path), "DW106")) == fires
+
+
 def test_dw108_points_at_the_dependency_and_the_database(tmp_path: Path) -> None:
     compose = """
         x-defaults:

@@ -1,4 +1,7 @@
-"""DW106: a base image without a tag, or :latest."""
+"""DW106: a base image without a tag, or :latest.
+
+A FROM ${ARG} whose default is latest is not one when the project's build scripts pass the
+argument (lnbits' CI builds its plug-ins on the release it has just pushed)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import functools
 import re
 from collections.abc import Iterator
 
+from dockwright.check.builds import build_scripts
 from dockwright.check.project import Project
 from dockwright.check.registry import Hit, rule
 
@@ -36,6 +40,9 @@ def unpinned_base(project: Project) -> Iterator[Hit]:
                 stage_names.add(words[2].lower())
             if image.lower() in stage_names or image == "scratch":
                 continue
+            given = [name for name, _ in _VARIABLE.findall(image)]
+            if given and all(build_scripts(project).passes(name) for name in given):
+                continue  # every build names it (--build-arg, build-args:)
             resolved = _VARIABLE.sub(functools.partial(_default, defaults), image)
             if "@sha256:" in resolved:
                 continue
