@@ -773,6 +773,29 @@ def test_a_latest_arg_every_build_passes_is_not_latest(
     assert bool(where(check(tmp_path), "DW106")) == fires
 
 
+def test_an_install_into_an_environment_copied_from_the_builder_adds_the_project_only(
+    tmp_path: Path,
+) -> None:
+    """lnbits' shape: the builder syncs from pyproject.toml and uv.lock alone; the final
+    stage copies the code, then the builder's .venv, and syncs again (the project only)."""
+    dockerfile = """
+        FROM python:3.13-slim AS builder
+        WORKDIR /app
+        COPY pyproject.toml uv.lock ./
+        RUN uv sync --locked --no-install-project
+        FROM python:3.13-slim
+        WORKDIR /app
+        COPY . .
+        COPY --from=builder /app/.venv .venv
+        RUN uv sync --locked
+        USER 10001
+    """
+    write(tmp_path, {"Dockerfile": dockerfile, "pyproject.toml": "", "uv.lock": ""})
+    assert not where(check(tmp_path), "DW101")
+    write(tmp_path, {"Dockerfile": dockerfile.replace("COPY --from=builder /app/.venv .venv", "")})
+    assert where(check(tmp_path), "DW101") == ["Dockerfile:9"]
+
+
 def test_dw108_points_at_the_dependency_and_the_database(tmp_path: Path) -> None:
     compose = """
         x-defaults:
