@@ -709,6 +709,36 @@ def test_development_dockerfiles_are_not_production_images_and_are_named(
     assert "Dockerfile.test: read as a development image (named for tests)" in out
 
 
+@pytest.mark.parametrize(
+    ("start", "script", "reason"),
+    [
+        ('CMD ["bash"]', "", "it starts an interactive shell"),
+        ("CMD LANG=C.utf8 exec bash -l", "", "it starts an interactive shell"),
+        (
+            "COPY runtime.sh /a/\nCMD /a/runtime.sh",
+            "#!/bin/bash\ncd /a/src\npip install -e .[dev]\n\nLANG=C.utf8 bash\n",
+            "its start script (runtime.sh) ends in an interactive shell",
+        ),
+        ('CMD ["bash", "-c", "python -m app"]', "", ""),
+        ("COPY runtime.sh /a/\nCMD /a/runtime.sh", "#!/bin/sh\nexec python -m app\n", ""),
+    ],
+)
+def test_an_image_that_starts_a_shell_is_an_interactive_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], start: str, script: str, reason: str
+) -> None:
+    """coqui-ai's recipe image: installs the mounted source at start, then opens bash for
+    whoever ran `docker run -it`; the rules of service images (root, compilers, dev
+    dependencies, installs at start) do not apply to it."""
+    dockerfile = f"FROM python:3.13-slim\nRUN apt-get update && apt-get install -y gcc\n{start}\n"
+    write(tmp_path, {"Dockerfile": dockerfile, "runtime.sh": script or "#!/bin/sh\n"})
+    assert main(["check", str(tmp_path), "--format", "json", "--fail-on", "never"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    development = {d["file"]: d["reason"] for d in report["development"]}
+    assert development.get("Dockerfile", "") == reason
+    rules = {f["rule"] for f in report["findings"]}
+    assert bool({"DW103", "DW104"} & rules) == (not reason)
+
+
 def test_unpinned_requirements_are_one_finding_per_file_listing_the_lines(tmp_path: Path) -> None:
     dockerfile = """
         FROM python:3.13-slim

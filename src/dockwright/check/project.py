@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from dockwright.check.dockerfile import Dockerfile, Instruction, parse_dockerfile, problem
+from dockwright.check.shell import commands, exec_form
 from dockwright.errors import UsageError
 from dockwright.files import LIMIT, kind, read_bytes
 
@@ -587,6 +588,45 @@ def development(dockerfile: Dockerfile) -> str:
     return ""
 
 
+_SHELLS = frozenset({"bash", "sh", "zsh", "/bin/bash", "/bin/sh", "/usr/bin/bash", "/bin/zsh"})
+
+
+def interactive(project: Project, dockerfile: Dockerfile) -> str:
+    """Why a Dockerfile is an interactive environment, not a service ("" when it is not):
+    what it starts is a shell for someone at a terminal (CMD ["bash"]), or a start script
+    whose last command is one (coqui-ai's recipe image installs the mounted source, then
+    opens bash)."""
+    starts = [i for i in dockerfile.in_final() if i.keyword in ("CMD", "ENTRYPOINT")]
+    if not starts or dockerfile.final is None:
+        return ""
+    start = starts[-1]
+    words = exec_form(start.text)
+    lines = [words] if words is not None else commands(start.text)
+    if lines and _bare_shell(lines[-1]):
+        return "it starts an interactive shell"
+    first = lines[0][0] if lines and lines[0] else ""
+    relative = dockerfile.context_file(dockerfile.final, start, first) if first else None
+    script = inside(dockerfile.context, relative) if relative else None
+    if script is None or not is_file(script):
+        return ""
+    script_lines = commands(project.text(script, limit=HAND_WRITTEN, strict=False))
+    if script_lines and _bare_shell(script_lines[-1]):
+        return f"its start script ({project.name(script)}) ends in an interactive shell"
+    return ""
+
+
+def _bare_shell(words: list[str]) -> bool:
+    """A shell run with no script or command: `bash`, `LANG=C.utf8 bash`, `exec bash -l`."""
+    words = [w for w in words if not re.match(r"\w+=", w)]
+    if words[:1] == ["exec"]:
+        words = words[1:]
+    return (
+        bool(words)
+        and words[0] in _SHELLS
+        and all(w.startswith("-") and w != "-c" for w in words[1:])
+    )
+
+
 def _context(project: Project, path: Path, instructions: list[Instruction]) -> Path:
     """The build context of a Dockerfile compose does not build: of its own directory and
     the ones above it (up to the checked one), the one holding the most of the files its
@@ -656,7 +696,7 @@ def load_dockerfiles(project: Project, paths: list[Path]) -> None:
             target=targets.pop() if len(targets) == 1 else None,
             problem=problem(instructions),
         )
-        dockerfile.development = development(dockerfile)
+        dockerfile.development = development(dockerfile) or interactive(project, dockerfile)
         project.dockerfiles.append(dockerfile)
 
 
