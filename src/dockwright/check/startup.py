@@ -31,7 +31,14 @@ from dockwright.check.project import (
     built_dockerfile,
     inside,
 )
-from dockwright.check.shell import SHELLS, commands, exec_form, program, with_inner_scripts
+from dockwright.check.shell import (
+    SHELLS,
+    commands,
+    exec_form,
+    invocations,
+    program,
+    with_inner_scripts,
+)
 
 # Where a script run by its bare name (`ENTRYPOINT ["entrypoint.sh"]`) is found.
 PATH = ("/usr/local/bin", "/usr/bin", "/bin")
@@ -92,11 +99,18 @@ def image_parts(dockerfile: Dockerfile) -> tuple[Part | None, Part | None]:
 
 
 def starts(
-    project: Project, dockerfile: Dockerfile, entrypoint: Part | None, command: Part | None
+    project: Project,
+    dockerfile: Dockerfile,
+    entrypoint: Part | None,
+    command: Part | None,
+    *,
+    guarded: bool = False,
 ) -> Iterator[Start]:
-    """The commands run at start, outside any block that may not run: the ENTRYPOINT with
-    the CMD as its arguments (exec forms), the CMD on its own (an entrypoint that ends with
-    `exec "$@"` runs it), and the scripts from the build context they run."""
+    """The commands run at start, outside any block that may not run (inside them too with
+    guarded: what may run, as a wait for the database behind `if [ "$SKIP_DB_PING" ... ]`):
+    the ENTRYPOINT with the CMD as its arguments (exec forms), the CMD on its own (an
+    entrypoint that ends with `exec "$@"` runs it), and the scripts from the build context
+    they run."""
     runs: list[tuple[list[list[str]], Part]] = []
     if entrypoint is not None:
         form = entrypoint.form
@@ -106,7 +120,7 @@ def starts(
     if command is not None and not (entrypoint is not None and isinstance(entrypoint.form, str)):
         runs.append((_commands(command.form), command))
     for found, part in runs:
-        yield from _followed(project, dockerfile, part, found, part.source, 0, set())
+        yield from _followed(project, dockerfile, part, found, part.source, 0, set(), guarded)
 
 
 def _commands(form: Form) -> list[list[str]]:
@@ -123,9 +137,11 @@ def _followed(
     source: str,
     depth: int,
     visited: set[Path],
+    guarded: bool,
 ) -> Iterator[Start]:
-    """The unguarded commands, and those of the scripts they run (each script once)."""
-    for words in unguarded(found):
+    """The unguarded commands (all with guarded), and those of the scripts they run (each
+    script once)."""
+    for words in found if guarded else unguarded(found):
         yield Start(words, part, source)
         if depth >= SCRIPT_DEPTH:
             continue
@@ -137,7 +153,9 @@ def _followed(
         if not _shell_script(text):
             continue
         inner = f"{project.name(path)}, run by {part.source}"
-        yield from _followed(project, dockerfile, part, commands(text), inner, depth + 1, visited)
+        yield from _followed(
+            project, dockerfile, part, commands(text), inner, depth + 1, visited, guarded
+        )
 
 
 def unguarded(found: list[list[str]]) -> Iterator[list[str]]:
@@ -347,3 +365,20 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+# Options that only show or check what a migration would do.
+NOT_APPLYING = frozenset({"--sql", "--check", "--plan", "--help", "-h"})
+
+
+def migrates(words: list[str]) -> bool:
+    """Whether a command applies database migrations: `alembic upgrade`, `flask db
+    upgrade`, `manage.py migrate`, `django-admin migrate` (through `python -m`, `uv run`,
+    `poetry run` too)."""
+    if NOT_APPLYING & set(words):
+        return False
+    if invocations(words, {"alembic"}, {"upgrade"}):
+        return True
+    if any("db" in words[start:] for start in invocations(words, {"flask"}, {"upgrade"}, {"db"})):
+        return True
+    return bool(invocations(words, {"manage.py", "django-admin"}, {"migrate"}))

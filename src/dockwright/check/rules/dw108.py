@@ -1,10 +1,13 @@
-"""DW108: compose starts an app before its database is healthy.
+"""DW108: compose starts an app that migrates its database before the database is healthy.
 
-Only databases an app connects to at start and fails without (PostgreSQL, MySQL, MariaDB,
-MongoDB): a cache or a broker (Redis, RabbitMQ) is retried by its clients (Celery retries
-the broker) or used later. An app that waits by itself at start (its command, entrypoint or
-the scripts they run call pg_isready, wait-for-it, dockerize, psql or nc in a loop, or a
-wait/ping script) needs no condition.
+Only an app that uses its database as it starts (it migrates it: alembic upgrade, flask db
+upgrade, manage.py migrate) fails when the database is not ready yet; one that connects
+when a request needs it starts fine (Redash, judged on the corpus). Only the databases that
+refuse connections while they start (PostgreSQL, MySQL, MariaDB, MongoDB): a cache or a
+broker (Redis, RabbitMQ) is retried by its clients (Celery retries the broker) or used
+later. An app that waits by itself at start (its command, entrypoint or the scripts they
+run call pg_isready, wait-for-it, dockerize, psql or nc in a loop, or a wait/ping script,
+inside an `if` too) needs no condition.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterator
 
 from dockwright.check.project import COMPOSE_BASES, Project, Service, depends_on
 from dockwright.check.registry import Hit, rule
-from dockwright.check.startup import deployments, starts
+from dockwright.check.startup import deployments, migrates, starts
 
 AWAITED = re.compile(r"(?:^|/)(?:postgres|postgis|timescaledb|mysql|mariadb|mongo)\b")
 # Programs and scripts that wait for a database at start.
@@ -50,7 +53,7 @@ def database_not_awaited(project: Project) -> Iterator[Hit]:
             for key, service in services.items()
             if isinstance(image := service.options.get("image"), str) and AWAITED.search(image)
         }
-        waiting = _waiting(project)
+        waiting, migrating = _waiting(project), _migrating(project)
         for key, service in services.items():
             if key in waiting or _waits(service.options):
                 continue
@@ -60,6 +63,8 @@ def database_not_awaited(project: Project) -> Iterator[Hit]:
             for db in sorted(set(depends) & databases):
                 condition = depends[db].get("condition")
                 if condition != "service_healthy":
+                    if key not in migrating:
+                        continue  # it needs its database when a request does
                     line = service.dependency_lines.get(db, service.line)
                     yield Hit(
                         service.file,
@@ -91,8 +96,21 @@ def _waiting(project: Project) -> set[str]:
         for deployment in deployments(project)
         if any(
             WAITERS.search(word)
-            for start in starts(project, deployment.dockerfile, *deployment.parts())
+            for start in starts(project, deployment.dockerfile, *deployment.parts(), guarded=True)
             for word in start.words[:3]
+        )
+    }
+
+
+def _migrating(project: Project) -> set[str]:
+    """The services built from a production Dockerfile whose start migrates the database:
+    an app that only connects when a request needs it starts fine before its database."""
+    return {
+        deployment.name
+        for deployment in deployments(project)
+        if any(
+            migrates(start.words)
+            for start in starts(project, deployment.dockerfile, *deployment.parts(), guarded=True)
         )
     }
 

@@ -27,11 +27,7 @@ from typing import Any
 
 from dockwright.check.project import Project
 from dockwright.check.registry import Hit, rule
-from dockwright.check.shell import invocations
-from dockwright.check.startup import deployments, starts
-
-# Options that only show or check what a migration would do.
-NOT_APPLYING = frozenset({"--sql", "--check", "--plan", "--help", "-h"})
+from dockwright.check.startup import deployments, migrates, starts
 
 
 @rule(
@@ -75,16 +71,3 @@ def _count(value: object) -> int:
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
         return int(value.strip())
     return 0
-
-
-def migrates(words: list[str]) -> bool:
-    """Whether a command applies database migrations: `alembic upgrade`, `flask db
-    upgrade`, `manage.py migrate`, `django-admin migrate` (through `python -m`, `uv run`,
-    `poetry run` too)."""
-    if NOT_APPLYING & set(words):
-        return False
-    if invocations(words, {"alembic"}, {"upgrade"}):
-        return True
-    if any("db" in words[start:] for start in invocations(words, {"flask"}, {"upgrade"}, {"db"})):
-        return True
-    return bool(invocations(words, {"manage.py", "django-admin"}, {"migrate"}))
