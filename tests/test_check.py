@@ -1197,6 +1197,30 @@ def test_compose_rules_read_each_service(tmp_path: Path, service: str, rules: se
     assert all(f.file == "compose.yaml" and f.line == 2 for f in found)
 
 
+def test_the_project_s_own_image_is_read_from_its_workflow(tmp_path: Path) -> None:
+    """changedetection.io's compose file runs the image its workflow pushes, untagged: its
+    latest is the release users are meant to pull. Only the tags of the `tags: |` block
+    count, not the keys after it."""
+    workflow = """
+        jobs:
+          push:
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  tags: |
+                    ghcr.io/example/app:${{ github.sha }}
+                    ghcr.io/example/app:latest
+                  labels: |
+                    org.opencontainers.image.title=redis
+    """
+    compose = "services:\n  app:\n    image: ghcr.io/example/app\n  cache:\n    image: redis\n"
+    write(
+        tmp_path,
+        {"Dockerfile": GOOD, "compose.yaml": compose, ".github/workflows/push.yml": workflow},
+    )
+    assert [f.detail for f in check(tmp_path) if f.rule == "DW118"] == ["cache: image redis"]
+
+
 def test_sarif_output_has_the_shape_code_scanning_reads(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -24,9 +24,10 @@ MAKEFILES = ("Makefile", "makefile", "GNUmakefile", "justfile", ".gitlab-ci.yml"
 MOST_FILES = 200
 
 # `-t name:tag`, `--tag=name`, `tags: name:tag` (build-push-action), `IMAGE_NAME=name`.
-_TAGGED = re.compile(r"(?:(?<!\S)(?:-t|--tag)[ =]|\btags:[ \t]*)[\"']?([^\s\"',]+)")
-_TAG_BLOCK = re.compile(r"\b(?:tags|images):[ \t]*[|>]?-?[ \t]*\n((?:[ \t]+\S.*\n?)+)")
+_TAGGED = re.compile(r"(?:(?<!\S)(?:-t|--tag)[ =]|\btags:[ \t]*)[\"']?([^\s\"',|>]+)")
+_BLOCK_KEY = re.compile(r"^([ \t]*)(?:-[ \t]+)?(?:tags|images):[ \t]*[|>]?-?[ \t]*$")
 _ASSIGNED = re.compile(r"^[ \t]*(?:export[ \t]+)?(\w*IMAGE\w*)=[\"']?([^\s\"']+)", re.M | re.I)
+_IMAGE = re.compile(r"[a-z0-9][a-z0-9._-]*(?::[0-9]+)?(?:/[a-z0-9][a-z0-9._-]*)*")
 _SHELL_VARIABLE = re.compile(r"\$\{?(\w+)\}?")
 
 
@@ -70,9 +71,7 @@ def _read(project: Project) -> BuildScripts:
         text = project.text(path, limit=HAND_WRITTEN, strict=False)
         texts.append(text)
         values = {name: value for name, value in _ASSIGNED.findall(text)}
-        found = _TAGGED.findall(text) + list(values.values())
-        for block in _TAG_BLOCK.findall(text):
-            found += [line.strip().strip("\"'- ") for line in block.splitlines()]
+        found = _TAGGED.findall(text) + list(values.values()) + _tag_blocks(text)
         for reference in found:
             name = _name(_SHELL_VARIABLE.sub(functools.partial(_value, values), reference))
             if not name:
@@ -80,8 +79,28 @@ def _read(project: Project) -> BuildScripts:
             owner, _, repository = name.rpartition("/")
             if "$" in repository or "{" in repository:
                 continue
-            images.add(f"*/{repository}" if "$" in owner or "{" in owner else name)
+            image = f"*/{repository}" if "$" in owner or "{" in owner else name
+            if _IMAGE.fullmatch(image.removeprefix("*/")):
+                images.add(image)
     return BuildScripts(frozenset(images), "\n".join(texts))
+
+
+def _tag_blocks(text: str) -> list[str]:
+    """The entries of `tags: |` and `images: |` blocks (build-push-action, metadata-action):
+    the lines below the key, indented deeper than it."""
+    found: list[str] = []
+    indent: int | None = None
+    for line in text.splitlines():
+        depth = len(line) - len(line.lstrip(" \t"))
+        if indent is not None:
+            if line.strip() and depth > indent:
+                found.append(line.strip().strip("\"'- "))
+                continue
+            if line.strip():
+                indent = None
+        if (key := _BLOCK_KEY.match(line)) is not None:
+            indent = len(key[1])
+    return found
 
 
 def _script_files(project: Project) -> list[Path]:
