@@ -993,6 +993,58 @@ def test_dw105_leaves_git_to_a_build_that_reads_and_removes_it(tmp_path: Path) -
     assert [f.detail for f in check(tmp_path) if f.rule == "DW105"] == ["missing .git"]
 
 
+CACHE_MOUNTS = {
+    "root's cache, USER app runs the install": (
+        "USER app\nRUN --mount=type=cache,target=/root/.cache/uv uv pip install --system six",
+        "USER app (line 3) runs this install; its cache is not /root/.cache/uv",
+    ),
+    "app's cache, root runs the install": (
+        "RUN --mount=type=cache,target=/home/app/.cache/pip pip install six",
+        "root runs this install; its cache is not /home/app/.cache/pip",
+    ),
+    "USER app, told where the cache is": (
+        "USER app\nENV UV_CACHE_DIR=/root/.cache/uv\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv,uid=10001 uv pip install six",
+        "",
+    ),
+    "USER app, --cache-dir": (
+        "USER app\nRUN --mount=type=cache,target=/root/.cache/pip,uid=10001 "
+        "pip install --cache-dir=/root/.cache/pip six",
+        "",
+    ),
+    "root's cache, root installs": (
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install six\nUSER app",
+        "",
+    ),
+    "a cache any user reaches": (
+        "USER app\nRUN --mount=type=cache,target=/tmp/cache,uid=10001 "
+        "pip install --cache-dir /tmp/cache six",
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CACHE_MOUNTS)
+def test_dw127_a_cache_mount_where_the_installing_user_looks(tmp_path: Path, case: str) -> None:
+    run, detail = CACHE_MOUNTS[case]
+    dockerfile = f"FROM python:3.13-slim\nRUN useradd --create-home --uid 10001 app\n{run}\n"
+    write(tmp_path, {"Dockerfile": dockerfile})
+    found = [f.detail for f in check(tmp_path) if f.rule == "DW127"]
+    assert found == ([detail] if detail else [])
+
+
+def test_dw127_the_user_comes_from_the_stage_built_on(tmp_path: Path) -> None:
+    dockerfile = """
+        FROM python:3.13-slim AS base
+        RUN useradd --uid 10001 app
+        USER app
+        FROM base
+        RUN --mount=type=cache,target=/root/.cache/pip pip install six
+    """
+    write(tmp_path, {"Dockerfile": dockerfile})
+    assert where(check(tmp_path), "DW127") == ["Dockerfile:5"]
+
+
 # DW111 and --fix: scripts with CRLF line endings.
 
 

@@ -393,6 +393,10 @@ class Dockerfile:
             ends.append(values)
         return found
 
+    def variables(self, ins: Instruction) -> dict[str, str]:
+        """The ENV and ARG values `ins` sees, where they are written out."""
+        return self._variables.get(id(ins), {})
+
     def expand(self, ins: Instruction, text: str) -> str:
         """text with the $NAME and ${NAME} whose values `ins` sees put in."""
         if "$" not in text:

@@ -28,6 +28,7 @@ from dockwright.check.rules import (
     dw124,
     dw125,
     dw126,
+    dw127,
 )
 
 __all__ = [
@@ -58,4 +59,5 @@ __all__ = [
     "dw124",
     "dw125",
     "dw126",
+    "dw127",
 ]
