@@ -487,6 +487,34 @@ class Build:
     target: str | None
 
 
+def merge_options(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """A service's options as compose merges a later file's over the ones before: mappings
+    key by key (build, deploy, environment, depends_on), the rest replaced. The one merge
+    every rule reads compose through."""
+    merged = dict(base)
+    for key, value in over.items():
+        before = merged.get(key)
+        if isinstance(before, dict) and isinstance(value, dict):
+            merged[key] = {**before, **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def merged_services(project: Project, files: list[Path]) -> dict[str, dict[str, Any]]:
+    """Each service's options, merged over files in order (a file that cannot be read is
+    left out: DW100 reports it)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for path in files:
+        try:
+            services = project.compose(path).services
+        except Unparsable:
+            continue
+        for key, service in services.items():
+            merged[key] = merge_options(merged.get(key, {}), service.options)
+    return merged
+
+
 def compose_builds(project: Project) -> dict[Path, list[Build]]:
     """The Dockerfiles the compose files build, with their context and target: in each
     directory of compose files, each file's services merged over the ones before (an
@@ -506,7 +534,7 @@ def compose_builds(project: Project) -> dict[Path, list[Build]]:
                     build = {"context": build}
                 if not isinstance(build, dict):
                     continue
-                build = merged[key] = {**merged.get(key, {}), **build}
+                build = merged[key] = merge_options(merged.get(key, {}), build)
                 _add_build(project, directory, build, builds)
     return builds
 

@@ -30,6 +30,7 @@ from dockwright.check.project import (
     Unparsable,
     built_dockerfile,
     inside,
+    merge_options,
 )
 from dockwright.check.shell import (
     SHELLS,
@@ -318,7 +319,7 @@ def _deployments_in(
             options: dict[str, Any] = {}
             for layer in services:
                 if key in layer:
-                    options = _merged(options, layer[key].options)
+                    options = merge_options(options, layer[key].options)
             own = last.options
             if len(files) == 1 and files[0] in bases:
                 own = {k: v for k, v in own.items() if k not in replaced.get(key, ())}
@@ -352,19 +353,6 @@ def _services(project: Project, path: Path) -> dict[str, Service]:
         return project.compose(path).services
     except Unparsable:
         return {}
-
-
-def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Options as compose merges a file's over the ones before: mappings key by key (build,
-    deploy), the rest replaced."""
-    merged = dict(base)
-    for key, value in over.items():
-        before = merged.get(key)
-        if isinstance(before, dict) and isinstance(value, dict):
-            merged[key] = {**before, **value}
-        else:
-            merged[key] = value
-    return merged
 
 
 # Options that only show or check what a migration would do.

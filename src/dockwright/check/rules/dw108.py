@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockwright.check.project import COMPOSE_BASES, Project, Service, depends_on
+from dockwright.check.project import COMPOSE_BASES, Project, Service, depends_on, merge_options
 from dockwright.check.registry import Hit, rule
 from dockwright.check.startup import deployments, migrates, starts
 
@@ -116,15 +116,15 @@ def _migrating(project: Project) -> set[str]:
 
 
 def _merged(base: Service | None, override: Service) -> Service:
-    """A service as compose merges an override's over it (its options shallowly); the
-    depends_on lines are the override's when it names depends_on."""
+    """A service as compose merges an override's over it (merge_options); the line of each
+    dependency is the file's that names it last."""
     if base is None:
         return override
     own = "depends_on" in override.options
     return Service(
         base.name,
-        {**base.options, **override.options},
+        merge_options(base.options, override.options),
         override.file if own else base.file,
         override.line if own else base.line,
-        override.dependency_lines if own else base.dependency_lines,
+        {**base.dependency_lines, **override.dependency_lines},
     )

@@ -28,10 +28,16 @@ import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from dockwright.check.dockerfile import Dockerfile, Instruction
-from dockwright.check.project import SKIPPED, Project, Unparsable, built_dockerfile, inside
+from dockwright.check.project import (
+    SKIPPED,
+    Project,
+    built_dockerfile,
+    inside,
+    merged_services,
+)
 from dockwright.check.registry import Hit, rule
 from dockwright.check.shell import SHELLS, commands, exec_form, program
 from dockwright.errors import UsageError
@@ -409,22 +415,7 @@ def _package_files(package: Path) -> list[Path] | None:
 def _stopped_by_compose(project: Project) -> set[Path]:
     """The Dockerfiles a compose service builds with `init: true`, or with a stop_signal
     Python obeys: each service's options merged over the compose files, as compose does."""
-    merged: dict[str, dict[str, Any]] = {}
-    for path in project.compose_files():
-        try:
-            services = project.compose(path).services
-        except Unparsable:
-            continue
-        for key, service in services.items():
-            options = merged.setdefault(key, {})
-            build = service.options.get("build")
-            if isinstance(build, str):
-                build = {"context": build}
-            if isinstance(build, dict):
-                options["build"] = {**options.get("build", {}), **build}
-            for name in ("init", "stop_signal"):
-                if name in service.options:
-                    options[name] = service.options[name]
+    merged = merged_services(project, project.compose_files())
     found = set()
     for options in merged.values():
         signal = options.get("stop_signal")
