@@ -827,6 +827,47 @@ def test_an_install_into_an_environment_copied_from_the_builder_adds_the_project
     assert where(check(tmp_path), "DW101") == ["Dockerfile:9"]
 
 
+@pytest.mark.parametrize(
+    ("base", "detail"),
+    [
+        ("python:slim", "FROM python:slim: the tag names no Python minor version"),
+        ("python:3-alpine", "FROM python:3-alpine: the tag names no Python minor version"),
+        (
+            "docker.io/library/python:bookworm",
+            "FROM docker.io/library/python:bookworm: the tag names no Python minor version",
+        ),
+        ("python:3.13-slim", ""),
+        ("mcr.microsoft.com/devcontainers/python:1-3.12", ""),  # not the official image
+    ],
+)
+def test_dw106_a_python_tag_without_its_minor_version_moves(
+    tmp_path: Path, base: str, detail: str
+) -> None:
+    write(tmp_path, {"Dockerfile": f"FROM {base}\nUSER 10001\n"})
+    assert [f.detail for f in check(tmp_path) if f.rule == "DW106"] == ([detail] if detail else [])
+
+
+@pytest.mark.parametrize(
+    ("install", "fires"),
+    [
+        ("pip install --no-cache-dir .", True),
+        ("uv pip install --system .[web]", True),
+        ("pip install --no-cache-dir -e .", True),
+        ("pip install --no-cache-dir -c constraints.txt .", False),
+        ("pip install --no-cache-dir --no-deps .", False),
+        ("uv sync --locked && uv pip install .", False),  # the lock's manager runs
+        ("pip install --no-cache-dir /wheels/*", False),
+    ],
+)
+def test_dw107_a_lock_the_build_bypasses(tmp_path: Path, install: str, fires: bool) -> None:
+    dockerfile = f"FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nRUN {install}\nUSER 10001\n"
+    write(tmp_path, {"Dockerfile": dockerfile, "pyproject.toml": "", "uv.lock": ""})
+    found = [f.detail for f in check(tmp_path) if f.rule == "DW107"]
+    assert found == (
+        [f"`{install}` resolves the manifest's ranges; uv.lock is not used"] if fires else []
+    )
+
+
 def test_dw108_points_at_the_dependency_and_the_database(tmp_path: Path) -> None:
     compose = """
         x-defaults:

@@ -1,7 +1,9 @@
 """DW106: a base image without a tag, or :latest.
 
-A FROM ${ARG} whose default is latest is not one when the project's build scripts pass the
-argument (lnbits' CI builds its plug-ins on the release it has just pushed)."""
+A Python image's tag that names no minor version (python:slim, python:3-alpine) moves to
+the next Python release, and the dependencies' wheels with it. A FROM ${ARG} whose default
+is latest is not one when the project's build scripts pass the argument (lnbits' CI builds
+its plug-ins on the release it has just pushed)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ from dockwright.check.registry import Hit, rule
 
 # Linear: every part after the name is optional, so a match never backtracks.
 _VARIABLE = re.compile(r"\$\{?(\w+)(?::-([^}]*))?\}?")
+# python:3.13-slim, python:3.13.1; not python:slim or python:3-slim, whose Python moves.
+_PYTHON_MINOR = re.compile(r"[0-9]+\.[0-9]+")
+PYTHON_IMAGES = frozenset(
+    {"python", "library/python", "docker.io/library/python", "docker.io/python"}
+)
 
 
 @rule(
@@ -47,8 +54,12 @@ def unpinned_base(project: Project) -> Iterator[Hit]:
             if "@sha256:" in resolved:
                 continue
             tag = resolved.rsplit("/", 1)[-1].partition(":")[2]
+            official = resolved.rpartition(":")[0].lower() in PYTHON_IMAGES
             if not tag or tag == "latest" or tag.startswith("-") or tag.endswith("-"):
                 yield Hit(dockerfile.name, ins.line, f"FROM {image}")
+            elif official and not _PYTHON_MINOR.match(tag):
+                detail = f"FROM {image}: the tag names no Python minor version"
+                yield Hit(dockerfile.name, ins.line, detail)
 
 
 def _default(defaults: dict[str, str], match: re.Match[str]) -> str:

@@ -11,13 +11,24 @@ from dockwright.check.builds import build_scripts
 from dockwright.check.dockerfile import Dockerfile
 from dockwright.check.managers import (
     LOCKED,
+    PIP,
+    UV,
     conda_environment_file,
     is_local,
     locked_install,
     requirement_files,
+    runs,
 )
 from dockwright.check.project import Project, inside
 from dockwright.check.registry import Hit, rule
+from dockwright.check.shell import invocations, operands, values
+
+CONSTRAINTS = frozenset({"-r", "--requirement", "-c", "--constraint"})
+# Subcommands that write a lock out as requirements (uv export, poetry export, pipenv
+# requirements): a build that installs those uses the lock.
+LOCK_EXPORTS = frozenset({"export", "requirements"})
+# The project in the build's working directory: `.`, `./`, `.[web]`.
+_THE_PROJECT = re.compile(r"\./?(?:\[[\w,.-]*\])?")
 
 
 @rule(
@@ -51,6 +62,7 @@ def unpinned(project: Project) -> Iterator[Hit]:
             for ins in stage.instructions
             for words in ins.commands
         ]
+        yield from _bypassed_locks(project, dockerfile, commands)
         for manager in LOCKED:
             lock = dockerfile.context / manager.lock
             if any(locked_install(words, manager) for words in own) and not project.is_file(lock):
@@ -59,6 +71,36 @@ def unpinned(project: Project) -> Iterator[Hit]:
                     None,
                     f"there is no {manager.lock}: the build resolves the dependencies itself",
                 )
+
+
+def _bypassed_locks(
+    project: Project, dockerfile: Dockerfile, commands: list[list[str]]
+) -> Iterator[Hit]:
+    """A lock beside a build that installs the project with pip (`pip install .`, `uv pip
+    install .`) and never runs the lock's manager: pip resolves the manifest's ranges, and
+    the lock pins nothing that is installed."""
+    project_install = next((words for words in commands if _installs_the_project(words)), None)
+    if project_install is None:
+        return
+    for manager in LOCKED:
+        lock = dockerfile.context / manager.lock
+        reads = manager.locked_installs | LOCK_EXPORTS
+        used = any(runs(words, manager, reads) for words in commands)
+        if not used and project.is_file(lock):
+            shown = " ".join(project_install)
+            yield Hit(
+                project.name(lock),
+                None,
+                f"`{shown}` resolves the manifest's ranges; {manager.lock} is not used",
+            )
+
+
+def _installs_the_project(words: list[str]) -> bool:
+    """pip or `uv pip` installing a local project with its dependencies, unconstrained."""
+    starts = runs(words, PIP) + invocations(words, UV.programs, frozenset({"install"}), {"pip"})
+    if not starts or "--no-deps" in words or values(words, CONSTRAINTS):
+        return False
+    return any(_THE_PROJECT.fullmatch(w) for w in operands(words, min(starts)))
 
 
 def _requirements(dockerfile: Dockerfile) -> list[Path]:
