@@ -1126,6 +1126,33 @@ def test_fix_keeps_json_on_stdout_and_leaves_ignored_findings_alone(
     assert b"\r\n" not in script.read_bytes()
 
 
+def test_fix_adds_what_a_dockerignore_lacks_and_makes_one_where_there_is_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dockerfile = 'FROM python:3.13-slim\nCOPY . /app\nUSER 10001\nCMD ["python", "/app/a.py"]\n'
+    write(
+        tmp_path,
+        {
+            "Dockerfile": dockerfile,
+            "api/Dockerfile": dockerfile,
+            "api/.env.example": "SECRET_KEY=\n",
+            ".dockerignore": "# ours\n.git",  # no newline at its end
+        },
+    )
+    argv = ["check", str(tmp_path), "--fix", "--fail-on", "never"]
+    assert main([*argv, "--ignore", "DW105"]) == 0
+    assert not (tmp_path / "api" / ".dockerignore").exists()  # ignored: nothing written
+    capsys.readouterr()
+    assert main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Fixed .dockerignore: added .venv" in out
+    assert "Fixed api/.dockerignore: made, with .git, .venv, .env" in out
+    assert "DW105" not in out  # checked again after the fix
+    assert (tmp_path / ".dockerignore").read_text() == "# ours\n.git\n.venv\n"
+    assert (tmp_path / "api" / ".dockerignore").read_text() == ".git\n.venv\n.env\n"
+    assert not list(tmp_path.rglob("*.dockwright-fix"))
+
+
 @pytest.mark.parametrize(
     ("dockerfile", "fires"),
     [

@@ -761,3 +761,34 @@ def test_fix_writes_nothing_through_a_link(
     assert "scripts/entrypoint.sh: left as it is" in out
     assert (outside / "entrypoint.sh").read_bytes() == b'#!/bin/sh\r\nexec "$@"\r\n'
     assert sorted(p.name for p in outside.iterdir()) == ["entrypoint.sh"]
+
+
+@pytest.mark.parametrize("link", [".dockerignore", "api"])
+def test_fix_adds_no_dockerignore_line_through_a_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    """A .dockerignore that is a link, or in a linked directory, is named and left alone;
+    no .dockerignore is made outside the checked directory."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / ".dockerignore").write_text("node_modules\n")
+    project = tmp_path / "project"
+    dockerfile = 'FROM python:3.13-slim\nCOPY . /app\nUSER 10001\nCMD ["python", "a.py"]\n'
+    if link == "api":
+        (outside / "Dockerfile").write_text(dockerfile)
+        project.mkdir()
+        (project / "Dockerfile").write_text(dockerfile)
+        (project / ".dockerignore").write_text(".git\n.venv\n")
+        (project / "api").symlink_to(outside)
+        files, name = ["-f", "api/Dockerfile"], "api/.dockerignore"
+    else:
+        project.mkdir()
+        (project / "Dockerfile").write_text(dockerfile)
+        (project / ".dockerignore").symlink_to(outside / ".dockerignore")
+        files, name = [], ".dockerignore"
+    before = sorted(p.name for p in outside.iterdir())
+    assert main(["check", str(project), *files, "--fix", "--fail-on", "never"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"{name}: left as it is" in out
+    assert (outside / ".dockerignore").read_text() == "node_modules\n"
+    assert sorted(p.name for p in outside.iterdir()) == before

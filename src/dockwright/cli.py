@@ -405,8 +405,8 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fix",
         action="store_true",
-        help="rewrite CRLF line endings to LF in the scripts the images run (DW111), say "
-        "which changed, then check again",
+        help="rewrite CRLF line endings to LF in the scripts the images run (DW111), add "
+        "the entries a .dockerignore lacks (DW105), say which files changed, then check again",
     )
 
 
@@ -426,7 +426,7 @@ def _check(args: argparse.Namespace) -> int:
         return 0
     report = check.audit(args.dir, ignore=args.ignore, fail_on=args.fail_on, dockerfiles=args.files)
     if args.fix:
-        fixed = check.fix_line_endings(report)
+        fixed = check.fix(report)
         for line in fixed:
             # On stderr with json or sarif, so stdout stays one JSON document.
             (say if args.format == "table" else note)(f"Fixed {line}")

@@ -51,7 +51,7 @@ from dockwright.check.project import (
     must_be_directory,
 )
 from dockwright.check.registry import RULES, SEVERITIES, Finding, Hit, Rule
-from dockwright.check.rules import dw111
+from dockwright.check.rules import dw105, dw111
 from dockwright.errors import UsageError
 
 __all__ = [
@@ -66,6 +66,8 @@ __all__ = [
     "audit",
     "check",
     "failing",
+    "fix",
+    "fix_dockerignores",
     "fix_line_endings",
     "parse_dockerfile",
     "rules",
@@ -142,6 +144,53 @@ def audit(
     )
 
 
+def fix(report: Report) -> list[str]:
+    """Apply the mechanical fixes to what the report kept (ignored findings stay as they
+    are): CRLF line endings (DW111), the entries a .dockerignore lacks (DW105). What
+    changed, one line per file."""
+    return fix_line_endings(report) + fix_dockerignores(report)
+
+
+def fix_dockerignores(report: Report) -> list[str]:
+    """Add the entries DW105 found missing to each .dockerignore (made when there is
+    none), after what is there. A .dockerignore that is a link, or not inside the checked
+    directory, is left alone and named."""
+    if report.project is None:
+        return []
+    kept = {f.file for f in report.findings if f.rule == "DW105"}
+    root = os.path.realpath(report.directory)
+    changed = []
+    for path, missing in dw105.gaps(report.project):
+        name = report.project.name(path)
+        if name not in kept:
+            continue
+        real = os.path.realpath(path)
+        if os.path.islink(path) or os.path.commonpath([root, real]) != root:
+            changed.append(f"{name}: left as it is (a link, or outside {report.directory})")
+            continue
+        exists = report.project.is_file(path)
+        before = report.project.bytes(path) if exists else b""
+        if before and not before.endswith(b"\n"):
+            before += b"\n"
+        after = before + "".join(f"{entry}\n" for entry in missing).encode()
+        _replace(path, after, os.stat(path).st_mode & 0o7777 if exists else 0o644)
+        listed = ", ".join(missing)
+        changed.append(f"{name}: {'added' if exists else 'made, with'} {listed}")
+    return changed
+
+
+def _replace(path: Path, data: bytes, mode: int) -> None:
+    """Write path whole or not at all: a file beside it, then renamed over it."""
+    temporary = path.with_name(f".{path.name}.dockwright-fix")
+    try:
+        temporary.write_bytes(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise UsageError(f"{path} cannot be written: {error.strerror or error}") from None
+
+
 def fix_line_endings(report: Report) -> list[str]:
     """Rewrite CRLF to LF in the scripts DW111 found (the findings the report kept, so
     ignored ones stay as they are); what changed, one line per script. A script that is a
@@ -163,14 +212,7 @@ def fix_line_endings(report: Report) -> list[str]:
             continue
         data = report.project.bytes(path)
         lines = data.count(b"\r\n")
-        temporary = path.with_name(f".{path.name}.dockwright-fix")
-        try:
-            temporary.write_bytes(data.replace(b"\r\n", b"\n"))
-            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
-            os.replace(temporary, path)
-        except OSError as error:
-            temporary.unlink(missing_ok=True)
-            raise UsageError(f"{path} cannot be rewritten: {error.strerror or error}") from None
+        _replace(path, data.replace(b"\r\n", b"\n"), os.stat(path).st_mode & 0o7777)
         changed.append(f"{name}: {lines} CRLF line ending(s) rewritten to LF")
     return changed
 

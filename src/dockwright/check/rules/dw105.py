@@ -34,6 +34,17 @@ _GIT = re.compile(r"\.git\b")
     "add a .dockerignore with at least .git, .venv and .env",
 )
 def dockerignore(project: Project) -> Iterator[Hit]:
+    for path, missing in gaps(project):
+        name = project.name(path)
+        if not project.is_file(path):
+            yield Hit(name, None, "there is no .dockerignore")
+        else:
+            yield Hit(name, None, f"missing {', '.join(missing)}")
+
+
+def gaps(project: Project) -> Iterator[tuple[Path, list[str]]]:
+    """Each .dockerignore a build reads (there or not) and the entries it lacks: what
+    DW105 reports, and what `check --fix` adds."""
     seen: set[Path] = set()
     for dockerfile in project.dockerfiles:
         if not _sends_everything(dockerfile):
@@ -44,15 +55,13 @@ def dockerignore(project: Project) -> Iterator[Hit]:
         if path in seen:
             continue
         seen.add(path)
-        name = project.name(path)
-        if not project.is_file(path):
-            yield Hit(name, None, "there is no .dockerignore")
-            continue
-        patterns = [
-            line.strip().lstrip("/").removeprefix("**/").rstrip("/")
-            for line in project.text(path, limit=HAND_WRITTEN, strict=False).splitlines()
-            if line.strip() and not line.lstrip().startswith(("#", "!"))
-        ]
+        patterns = []
+        if project.is_file(path):
+            patterns = [
+                line.strip().lstrip("/").removeprefix("**/").rstrip("/")
+                for line in project.text(path, limit=HAND_WRITTEN, strict=False).splitlines()
+                if line.strip() and not line.lstrip().startswith(("#", "!"))
+            ]
         missing = [
             entry
             for entry, entry_names in WANTED.items()
@@ -63,7 +72,7 @@ def dockerignore(project: Project) -> Iterator[Hit]:
         if ".env" in missing and not _uses_dotenv(project, dockerfile.context):
             missing.remove(".env")
         if missing:
-            yield Hit(name, None, f"missing {', '.join(missing)}")
+            yield path, missing
 
 
 def _removes_git(dockerfile: Dockerfile) -> bool:
