@@ -57,6 +57,17 @@ class Compose:
     def __call__(self, *args: str, files: list[str] | None = None) -> str:
         return run(["docker", "compose", *(files or []), *args], self.project, self.env)
 
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """A compose command left running, beside others (communicate() to wait for it)."""
+        return subprocess.Popen(
+            ["docker", "compose", *args],
+            cwd=self.project,
+            env={**os.environ, **self.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
     def down(self) -> None:
         """Containers, volumes and the images built here go; shared images (postgres) stay."""
         for files in ([], PROD):
@@ -313,7 +324,26 @@ def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
     assert model.stat().st_size > 0
     assert (model.stat().st_uid, model.stat().st_gid) == (uid, gid)
     assert "15 predictions written" in compose("run", "--rm", "job", "predict")
-    assert len((project / "data" / "predictions.csv").read_text().splitlines()) == 16
+    whole = (project / "data" / "predictions.csv").read_text().splitlines()
+    assert len(whole) == 16
+    # Three shards at once: disjoint files that together are the whole run.
+    shards = [
+        compose.start(
+            "run", "--rm", "-e", f"SHARD_INDEX={i}", "-e", "SHARD_COUNT=3", "job", "predict"
+        )
+        for i in range(3)
+    ]
+    for index, process in enumerate(shards):
+        out = process.communicate(timeout=120)[0]
+        assert process.returncode == 0, out
+        assert f"shard {index} of 3: 5 predictions written" in out
+    parts = []
+    for index in range(3):
+        lines = (project / "data" / f"predictions-{index}-of-3.csv").read_text().splitlines()
+        assert lines[0] == whole[0]
+        parts += lines[1:]
+    assert len(set(parts)) == len(parts) == 15
+    assert sorted(parts, key=lambda line: int(line.split(",")[0])) == whole[1:]
     tests = compose("run", "--rm", "job", "pytest", "-q", "-p", "no:cacheprovider")
     assert " passed" in tests
     assert "failed" not in tests
