@@ -179,6 +179,26 @@ def test_changing_the_package_manager_swaps_the_files(tmp_path: Path, template_r
     assert "change-me" not in env
 
 
+def test_changing_deploy_brings_and_takes_the_kubernetes_files(
+    tmp_path: Path, template_repo: Path
+) -> None:
+    project = new_project(tmp_path)
+    compose_files = {name for name in tree(project) if name.startswith("compose")}
+    assert not (project / "deploy").exists()
+
+    assert main(["update", str(project), "--data", "deploy=kubernetes"]) == 0
+    assert (project / "deploy" / "kubernetes" / "overlays" / "production").is_dir()
+    assert "## Kubernetes" in (project / "README.Docker.md").read_text()
+    assert {name for name in tree(project) if name.startswith("compose")} == compose_files
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["deploy"] == "kubernetes"
+    repos.commit(project, "kubernetes")
+
+    assert main(["update", str(project), "--data", "deploy=compose"]) == 0
+    assert not (project / "deploy").exists()
+    assert "## Kubernetes" not in (project / "README.Docker.md").read_text()
+
+
 def test_an_interrupted_update_is_undone(
     tmp_path: Path, template_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

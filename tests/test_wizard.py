@@ -50,6 +50,7 @@ def test_wizard_asks_and_creates_the_project(tmp_path: Path) -> None:
     answer(child, "What the project is", DOWN + ENTER)  # ML batch job
     answer(child, "Base image variant", ENTER)
     answer(child, "Python version", ENTER)
+    answer(child, "Where production runs", ENTER)
     child.expect_exact("Next steps")  # no database question for a job
     child.expect(pexpect.EOF)
     child.close()
@@ -99,6 +100,7 @@ def test_wizard_shows_why_alpine_is_unavailable_for_conda(tmp_path: Path) -> Non
     child.expect_exact("conda works with slim only")  # alpine, greyed out with the reason
     child.send(ENTER)  # slim
     answer(child, "Python version", ENTER)
+    answer(child, "Where production runs", ENTER)
     child.expect_exact("scripts/lock-conda.sh")  # the next step a conda project needs
     child.expect(pexpect.EOF)
     child.close()

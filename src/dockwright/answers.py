@@ -52,7 +52,7 @@ def load_questions(template: Path) -> dict[str, Question]:
             type=details.get("type", "str"),
             template=template,
             written_choices=details.get("choices"),
-            adopt_only="adopted" in str(details.get("when", "")),
+            adopt_only=str(details.get("when", "")).startswith("{{ adopted"),
         )
         for name, details in spec.items()
         if not name.startswith("_") and details.get("when") is not False
