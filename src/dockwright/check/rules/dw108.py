@@ -30,9 +30,9 @@ WAITERS = re.compile(
 @rule(
     "DW108",
     "warning",
-    "the app does not wait for its database to be healthy",
+    "the app migrates its database at start without waiting for it to be healthy",
     "depends_on without condition: service_healthy starts the app as soon as the "
-    "database container starts, before it accepts connections",
+    "database container starts, before it accepts connections, and the migration fails",
     "give the database a healthcheck (pg_isready, ...) and depend on it with "
     "condition: service_healthy",
 )
