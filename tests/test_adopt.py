@@ -104,6 +104,7 @@ DOCKER_LAYER = {
     "compose.yaml",
     "compose.override.yaml",
     "compose.prod.yaml",
+    ".devcontainer/devcontainer.json",
     "scripts/entrypoint.sh",
 }
 

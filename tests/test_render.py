@@ -60,6 +60,8 @@ def test_combination_renders_parses_and_lints(rendered: Render, stack: dict[str,
             assert yaml.safe_load(path.read_text()) is not None, path
         elif path.suffix == ".py":
             ast.parse(path.read_text(), filename=str(path))
+        elif path.suffix == ".json":
+            assert isinstance(json.loads(path.read_text()), dict), path
         elif path.suffix == ".sh":
             subprocess.run(["sh", "-n", str(path)], check=True)
             run_tool(["shellcheck", "--severity=style", str(path)], project)
