@@ -158,14 +158,12 @@ def fix_dockerignores(report: Report) -> list[str]:
     if report.project is None:
         return []
     kept = {f.file for f in report.findings if f.rule == "DW105"}
-    root = os.path.realpath(report.directory)
     changed = []
     for path, missing in dw105.gaps(report.project):
         name = report.project.name(path)
         if name not in kept:
             continue
-        real = os.path.realpath(path)
-        if os.path.islink(path) or os.path.commonpath([root, real]) != root:
+        if _outside(report, path):
             changed.append(f"{name}: left as it is (a link, or outside {report.directory})")
             continue
         exists = report.project.is_file(path)
@@ -177,6 +175,13 @@ def fix_dockerignores(report: Report) -> list[str]:
         listed = ", ".join(missing)
         changed.append(f"{name}: {'added' if exists else 'made, with'} {listed}")
     return changed
+
+
+def _outside(report: Report, path: Path) -> bool:
+    """Whether a file --fix would write is a link, or not inside the checked directory."""
+    root = os.path.realpath(report.directory)
+    real = os.path.realpath(path)
+    return os.path.islink(path) or os.path.commonpath([root, real]) != root
 
 
 def _replace(path: Path, data: bytes, mode: int) -> None:
@@ -198,7 +203,6 @@ def fix_line_endings(report: Report) -> list[str]:
     if report.project is None:
         return []
     kept = {(f.file, f.line) for f in report.findings if f.rule == "DW111"}
-    root = os.path.realpath(report.directory)
     changed = []
     done: set[Path] = set()
     for hit, path in dw111.crlf_scripts(report.project):
@@ -206,8 +210,7 @@ def fix_line_endings(report: Report) -> list[str]:
             continue
         done.add(path)
         name = report.project.name(path)
-        real = os.path.realpath(path)
-        if os.path.islink(path) or os.path.commonpath([root, real]) != root:
+        if _outside(report, path):
             changed.append(f"{name}: left as it is (a link, or outside {report.directory})")
             continue
         data = report.project.bytes(path)

@@ -317,19 +317,31 @@ class Dockerfile:
             chain.append(self.stages[chain[-1].parent])
         return chain[::-1]
 
+    @functools.cached_property
+    def global_args(self) -> dict[str, str]:
+        """The ARG defaults before the first FROM: the values a FROM line can use (an ARG
+        named again without a value has none)."""
+        defaults: dict[str, str] = {}
+        for ins in self.instructions:
+            if ins.stage >= 0:
+                break
+            if ins.keyword != "ARG":
+                continue
+            for word in ins.arguments:
+                key, equals, value = word.partition("=")
+                if equals:
+                    defaults[key] = value
+                else:
+                    defaults.pop(key, None)
+        return defaults
+
     def base_image(self, stage: Stage) -> str:
         """The image stage's lineage starts FROM, with the ARG defaults given before the
         first FROM put in (FROM ${BASE}:${TAG})."""
         image = self.lineage(stage)[0].image
         if "$" not in image:
             return image
-        defaults: dict[str, str] = {}
-        for ins in self.instructions:
-            if ins.keyword == "FROM":
-                break
-            if ins.keyword == "ARG":
-                defaults.update(_assignments(ins))
-        return _VARIABLE.sub(functools.partial(_put, defaults), image)
+        return _VARIABLE.sub(functools.partial(_put, self.global_args), image)
 
     @functools.cached_property
     def final_lineage(self) -> list[Stage]:
@@ -401,7 +413,7 @@ class Dockerfile:
         """text with the $NAME and ${NAME} whose values `ins` sees put in."""
         if "$" not in text:
             return text
-        return _VARIABLE.sub(functools.partial(_put, self._variables.get(id(ins), {})), text)
+        return _VARIABLE.sub(functools.partial(_put, self.variables(ins)), text)
 
     @functools.cached_property
     def _index(self) -> dict[int, tuple[Stage, int]]:

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from dockwright.check.dockerfile import Dockerfile, Instruction, parse_dockerfile, problem
-from dockwright.check.shell import commands, exec_form
+from dockwright.check.shell import SHELLS, commands, exec_form, program
 from dockwright.errors import UsageError
 from dockwright.files import LIMIT, kind, read_bytes
 
@@ -616,9 +616,6 @@ def development(dockerfile: Dockerfile) -> str:
     return ""
 
 
-_SHELLS = frozenset({"bash", "sh", "zsh", "/bin/bash", "/bin/sh", "/usr/bin/bash", "/bin/zsh"})
-
-
 def interactive(project: Project, dockerfile: Dockerfile) -> str:
     """Why a Dockerfile is an interactive environment, not a service ("" when it is not):
     what it starts is a shell for someone at a terminal (CMD ["bash"]), or a start script
@@ -633,14 +630,32 @@ def interactive(project: Project, dockerfile: Dockerfile) -> str:
     if lines and _bare_shell(lines[-1]):
         return "it starts an interactive shell"
     first = lines[0][0] if lines and lines[0] else ""
-    relative = dockerfile.context_file(dockerfile.final, start, first) if first else None
-    script = inside(dockerfile.context, relative) if relative else None
-    if script is None or not is_file(script):
+    found = context_text(project, dockerfile, start, first) if first else None
+    if found is None:
         return ""
-    script_lines = commands(project.text(script, limit=HAND_WRITTEN, strict=False))
+    script, text = found
+    script_lines = commands(text)
     if script_lines and _bare_shell(script_lines[-1]):
         return f"its start script ({project.name(script)}) ends in an interactive shell"
     return ""
+
+
+def context_text(
+    project: Project, dockerfile: Dockerfile, start: Instruction, path: str
+) -> tuple[Path, str] | None:
+    """The file of the build context a path of the final image came from (the path as an
+    instruction of the final stage names it, from its working directory), and its text;
+    None when it is not from the build context, or cannot be read."""
+    if dockerfile.final is None:
+        return None
+    relative = dockerfile.context_file(dockerfile.final, start, path)
+    found = inside(dockerfile.context, relative) if relative else None
+    if found is None or not project.is_file(found):
+        return None
+    try:
+        return found, project.text(found, strict=False)
+    except Unparsable:
+        return None
 
 
 def _bare_shell(words: list[str]) -> bool:
@@ -650,7 +665,7 @@ def _bare_shell(words: list[str]) -> bool:
         words = words[1:]
     return (
         bool(words)
-        and words[0] in _SHELLS
+        and program(words[0]) in SHELLS
         and all(w.startswith("-") and w != "-c" for w in words[1:])
     )
 

@@ -35,14 +35,21 @@ def secret_name(name: str) -> bool:
 def credentials(text: str) -> bool:
     """Whether a URL in text holds a literal password (scheme://user:password@host); one
     given by a variable (`https://user:${TOKEN}@...`) is the variable's rule's."""
+    return bool(credential_hosts(text))
+
+
+def credential_hosts(text: str) -> list[str]:
+    """The hosts (lowercased, without a port) of the URLs in text that hold a literal
+    password, in order."""
+    hosts = []
     start = text.find("://")
     while start != -1:
         chunk = text[start + 3 : start + 3 + AUTHORITY]
         authority = re.split(r"[\s/'\"?#]", chunk, maxsplit=1)[0]
-        user, at, _ = authority.rpartition("@")
+        user, at, host = authority.rpartition("@")
         if at and ":" in user:
             password = user.partition(":")[2]
             if password and not password.startswith("$"):
-                return True
+                hosts.append(host.partition(":")[0].lower())
         start = text.find("://", start + 3)
-    return False
+    return hosts

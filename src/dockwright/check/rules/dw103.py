@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from dockwright.check.builds import build_scripts
 from dockwright.check.dockerfile import Dockerfile, Instruction
-from dockwright.check.project import Project, Unparsable, inside
+from dockwright.check.project import Project, context_text
 from dockwright.check.registry import Hit, rule
 from dockwright.check.shell import commands, exec_form, program
 from dockwright.check.startup import deployments
@@ -95,8 +95,10 @@ def _drops_privileges(project: Project, dockerfile: Dockerfile, final: list[Inst
         first = command[0][0] if command and command[0] else ""
         if not first or dockerfile.final is None:
             continue
-        text = _context_text(project, dockerfile, ins, first)
-        if text is not None and any(_drops(project, dockerfile, ins, c) for c in commands(text)):
+        script = context_text(project, dockerfile, ins, first)
+        if script is not None and any(
+            _drops(project, dockerfile, ins, c) for c in commands(script[1])
+        ):
             return True
     return False
 
@@ -113,24 +115,7 @@ def _drops(project: Project, dockerfile: Dockerfile, start: Instruction, words: 
             return True
         for word in words:  # its configuration file: uid = www-data
             if word.endswith(".ini"):
-                text = _context_text(project, dockerfile, start, word)
-                if text is not None and _UWSGI_UID.search(text):
+                ini = context_text(project, dockerfile, start, word)
+                if ini is not None and _UWSGI_UID.search(ini[1]):
                     return True
     return False
-
-
-def _context_text(
-    project: Project, dockerfile: Dockerfile, start: Instruction, path: str
-) -> str | None:
-    """The text of the file a path in the image came from (the path as the start command
-    names it, from its working directory), None when it is not from the build context."""
-    if dockerfile.final is None:
-        return None
-    relative = dockerfile.context_file(dockerfile.final, start, path)
-    found = inside(dockerfile.context, relative) if relative else None
-    if found is None or not project.is_file(found):
-        return None
-    try:
-        return project.text(found, strict=False)
-    except Unparsable:
-        return None

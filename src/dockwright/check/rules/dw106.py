@@ -33,12 +33,9 @@ PYTHON_IMAGES = frozenset(
 )
 def unpinned_base(project: Project) -> Iterator[Hit]:
     for dockerfile in project.sound_dockerfiles():
-        defaults: dict[str, str] = {}
+        defaults = dockerfile.global_args
         stage_names: set[str] = set()
         for ins in dockerfile.instructions:
-            if ins.keyword == "ARG" and ins.stage == -1:
-                key, _, value = ins.text.partition("=")
-                defaults[key.strip()] = value.strip().strip('"')
             if ins.keyword != "FROM":
                 continue
             words = ins.arguments

@@ -12,13 +12,12 @@ database) was judged harmless on the corpus more often than not; the rule leaves
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from dockwright.check.project import Project, Unparsable, published_everywhere
 from dockwright.check.registry import Hit, rule
-from dockwright.check.sensitive import credentials, secret_name
+from dockwright.check.sensitive import credential_hosts, secret_name
 
 # Values that switch a setting on or off, not secrets.
 SWITCHES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"})
@@ -36,9 +35,6 @@ PLACEHOLDERS = (
     "dev-only",
     "not-a-secret",
 )
-
-
-_URL = re.compile(r"://([^\s/@'\"?#]*)@([\w.-]+)")
 
 
 @rule(
@@ -66,8 +62,8 @@ def literal_passwords(project: Project) -> Iterator[Hit]:
                 if any(word in text.lower() for word in PLACEHOLDERS):
                     continue
                 reached = None
-                if credentials(text):
-                    outside = [h for h in _hosts(text) if h not in services or h in exposed]
+                if hosts := credential_hosts(text):
+                    outside = [h for h in hosts if h not in services or h in exposed]
                     reached = outside[0] if outside else None
                 elif secret_name(name) and "$" not in text and service.name in exposed:
                     reached = service.name
@@ -95,12 +91,3 @@ def _to(host: str, services: dict[str, Any]) -> str:
     if host in services:
         return f"and {host} publishes its port on every interface of the host"
     return f"a password for {host}"
-
-
-def _hosts(text: str) -> list[str]:
-    """The hosts of the URLs in text that carry a password."""
-    found = []
-    for match in _URL.finditer(text):
-        if match[1].partition(":")[2] and not match[1].partition(":")[2].startswith("$"):
-            found.append(match[2].lower())
-    return found

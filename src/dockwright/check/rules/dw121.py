@@ -164,7 +164,7 @@ def end_of_life_bases(project: Project, today: datetime.date) -> Iterator[Hit]:
     """The findings as of today (a parameter, so the dates can be tested)."""
     overridden = compose_build_args(project)
     for dockerfile in project.production_dockerfiles():
-        defaults = argument_defaults(dockerfile)
+        defaults = dockerfile.global_args
         for stage in shipped_stages(dockerfile):
             resolved = resolve(stage.image, defaults, overridden)
             if resolved is None:
@@ -351,23 +351,6 @@ def shipped_stages(dockerfile: Dockerfile) -> list[Stage]:
                 pending.append(source)
     roots = [stage for stage in reached.values() if stage.parent is None]
     return sorted(roots, key=lambda stage: stage.index)
-
-
-def argument_defaults(dockerfile: Dockerfile) -> dict[str, str]:
-    """The ARG defaults before the first FROM: the values a FROM line can use."""
-    defaults: dict[str, str] = {}
-    for ins in dockerfile.instructions:
-        if ins.stage >= 0:
-            break
-        if ins.keyword != "ARG":
-            continue
-        for word in ins.arguments:
-            key, equals, value = word.partition("=")
-            if equals:
-                defaults[key] = value
-            else:
-                defaults.pop(key, None)
-    return defaults
 
 
 def resolve(image: str, defaults: dict[str, str], overridden: set[str]) -> tuple[str, str] | None:
