@@ -38,6 +38,7 @@ WAITERS = re.compile(
 )
 def database_not_awaited(project: Project) -> Iterator[Hit]:
     """What `docker compose up` runs: each base compose file with its override."""
+    waiting, migrating = _at_start(project)
     for base in COMPOSE_BASES:
         path = project.root / base
         if not project.is_file(path):
@@ -53,7 +54,6 @@ def database_not_awaited(project: Project) -> Iterator[Hit]:
             for key, service in services.items()
             if isinstance(image := service.options.get("image"), str) and AWAITED.search(image)
         }
-        waiting, migrating = _waiting(project), _migrating(project)
         for key, service in services.items():
             if key in waiting or _waits(service.options):
                 continue
@@ -88,31 +88,19 @@ def _waits(options: dict[str, object]) -> bool:
     return any(WAITERS.search(word) for word in words)
 
 
-def _waiting(project: Project) -> set[str]:
-    """The services built from a production Dockerfile whose start waits for a database
-    (in the scripts the entrypoint runs too)."""
-    return {
-        deployment.name
-        for deployment in deployments(project)
-        if any(
-            WAITERS.search(word)
-            for start in starts(project, deployment.dockerfile, *deployment.parts(), guarded=True)
-            for word in start.words[:3]
-        )
-    }
-
-
-def _migrating(project: Project) -> set[str]:
-    """The services built from a production Dockerfile whose start migrates the database:
-    an app that only connects when a request needs it starts fine before its database."""
-    return {
-        deployment.name
-        for deployment in deployments(project)
-        if any(
-            migrates(start.words)
-            for start in starts(project, deployment.dockerfile, *deployment.parts(), guarded=True)
-        )
-    }
+def _at_start(project: Project) -> tuple[set[str], set[str]]:
+    """The services built from a production Dockerfile whose start (in the scripts the
+    entrypoint runs too, inside an `if` too) waits for a database, and those whose start
+    migrates it: an app that only connects when a request needs it starts fine before its
+    database. Each service's start is read once."""
+    waiting, migrating = set(), set()
+    for deployment in deployments(project):
+        for start in starts(project, deployment.dockerfile, *deployment.parts(), guarded=True):
+            if any(WAITERS.search(word) for word in start.words[:3]):
+                waiting.add(deployment.name)
+            if migrates(start.words):
+                migrating.add(deployment.name)
+    return waiting, migrating
 
 
 def _merged(base: Service | None, override: Service) -> Service:
