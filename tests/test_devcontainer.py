@@ -6,17 +6,16 @@ in it through `devcontainer exec`, and the Flask app answers its health route.""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import urllib.request
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from conftest import Render, docker_engine, run
-from test_docker import free_port
+from test_docker import Compose
 
 pytestmark = pytest.mark.docker
 
@@ -47,7 +46,9 @@ def test_the_dev_container_comes_up_and_runs_the_tests(
 ) -> None:
     name = f"dc{uuid.uuid4().hex[:8]}"  # the compose project the CLI names after the folder
     project = render(name, **STACKS[stack])
-    env = {"WEB_PORT": str(free_port()), "DEBUGPY_PORT": str(free_port())}
+    compose = Compose(project)
+    compose.env["COMPOSE_PROJECT_NAME"] = name
+    env = compose.env
     config = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())
     assert config["dockerComposeFile"] == ["../compose.yaml", "../compose.override.yaml"]
     try:
@@ -74,24 +75,16 @@ def test_the_dev_container_comes_up_and_runs_the_tests(
         assert " passed" in tests
         assert "failed" not in tests
         if STACKS[stack]["app_kind"] == "flask":  # the development server, started as usual
-            url = f"http://127.0.0.1:{env['WEB_PORT']}/health"
             for _ in range(60):
                 try:
-                    with urllib.request.urlopen(url, timeout=5) as response:
-                        assert response.status == 200
-                        break
+                    assert compose.health()["status"] == "ok"
+                    break
                 except OSError:
-                    subprocess.run(["sleep", "1"], check=True)
+                    time.sleep(1)
             else:
-                pytest.fail(f"{url} never answered")
+                pytest.fail("/health never answered")
     finally:
-        subprocess.run(
-            ["docker", "compose", "-p", name, "down", "--volumes", "--rmi", "local", "-t", "1"],
-            cwd=project,
-            env={**os.environ, **env},
-            capture_output=True,
-            check=False,
-        )
+        compose.down()
         images = subprocess.run(
             ["docker", "images", "-q", "--filter", f"reference=vsc-{name}-*"],
             capture_output=True,
