@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,66 @@ def _one_docker_test_at_a_time(
     lock = tmp_path_factory.getbasetemp().parent / "dockwright-docker.lock"
     with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
+        if docker_engine() is None:
+            postgres_reads_password_files()
         yield
+
+
+# The official postgres image reads POSTGRES_PASSWORD_FILE (and _USER, _DB) into the variable
+# before it starts; the generated compose files rely on it. docker-sandbox's stand-in does not,
+# so the Docker tests give it the same convention, in a layer on top of it under its own tag.
+_FILE_ENV = """#!/usr/bin/env bash
+set -euo pipefail
+for name in POSTGRES_PASSWORD POSTGRES_USER POSTGRES_DB; do
+  file="${name}_FILE"
+  if [[ -n ${!file:-} ]]; then
+    export "$name=$(< "${!file}")"
+    unset "$file"
+  fi
+done
+exec bash /usr/local/bin/docker-entrypoint.sh "$@"
+"""
+
+
+@functools.cache
+def postgres_reads_password_files() -> None:
+    """Each stand-in postgres image here without the official `*_FILE` convention gets it."""
+    for tag in ("postgres:17", "postgres:18"):
+        labels = subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if labels.returncode or "dockwright.test.file-env" in labels.stdout:
+            continue  # not here (a test that needs it fails on the missing image), or done
+        entrypoint = subprocess.run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--entrypoint",
+                "cat",
+                tag,
+                "/usr/local/bin/docker-entrypoint.sh",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if "_FILE" in entrypoint.stdout:
+            continue  # the official image
+        with tempfile.TemporaryDirectory() as scratch:
+            context = Path(scratch)
+            (context / "file-env.sh").write_text(_FILE_ENV)
+            (context / "Dockerfile").write_text(
+                f"FROM {tag}\n"
+                "COPY file-env.sh /usr/local/bin/file-env.sh\n"
+                "LABEL dockwright.test.file-env=1\n"
+                'ENTRYPOINT ["bash", "/usr/local/bin/file-env.sh"]\n'
+                'CMD ["postgres"]\n'
+            )
+            run(["docker", "build", "--quiet", "--tag", tag, "."], context)
 
 
 @pytest.fixture(autouse=True)

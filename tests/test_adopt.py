@@ -299,7 +299,7 @@ def test_the_next_steps_never_commit_env(
 
     steps = panel_commands(capsys.readouterr().out)
     commit = next(i for i, step in enumerate(steps) if step.startswith("git add"))
-    assert steps.index("printf '%s\\n' .env >> .gitignore") < commit
+    assert steps.index("printf '%s\\n' .env /secrets/ >> .gitignore") < commit
     assert ("git init" in steps[:commit]) == (not repository)
     identity = {
         "GIT_AUTHOR_NAME": "t",
@@ -319,7 +319,9 @@ def test_the_next_steps_never_commit_env(
     ).stdout.split()
     assert "Dockerfile" in tracked
     assert ".env" not in tracked
-    assert "POSTGRES_PASSWORD=" in (repo / ".env").read_text()
+    assert "POSTGRES_USER=" in (repo / ".env").read_text()
+    assert "secrets/db_password.txt" not in tracked
+    assert (repo / "secrets" / "db_password.txt").is_file()
 
 
 def test_the_next_steps_add_nothing_to_a_gitignore_that_has_env(

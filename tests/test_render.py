@@ -96,7 +96,7 @@ def test_the_python_version_changes_only_its_own_lines(
     assert generate.rendered_files(other) == names
     changed = []
     for name in names:
-        if name == ".env":  # a fresh database password each time
+        if name == "secrets/db_password.txt":  # a fresh database password each time
             continue
         before = (default / name).read_text().splitlines()
         after = (other / name).read_text().splitlines()
@@ -181,13 +181,28 @@ def test_env_is_created_from_the_example_and_ignored(render: Render) -> None:
     )
 
     assert env["DEV_UID"] == str(os.getuid())
-    assert env["POSTGRES_PASSWORD"] not in {"", "change-me"}
-    assert len(env["POSTGRES_PASSWORD"]) >= 24
+    assert env["POSTGRES_USER"] == "app"
+    assert "POSTGRES_PASSWORD" not in env  # a file now, below
     assert (project / ".env").stat().st_mode & 0o077 == 0
     assert ".env" in (project / ".gitignore").read_text().splitlines()
     assert ".env" in (project / ".dockerignore").read_text().splitlines()
+
+
+def test_the_database_password_is_a_random_file_only_you_and_the_containers_read(
+    render: Render,
+) -> None:
+    project = render(app_kind="flask", database="postgres")
+    password = (project / "secrets" / "db_password.txt").read_text()
+    assert len(password) >= 40
+    assert password.strip() == password
+    assert (project / "secrets").stat().st_mode & 0o777 == 0o700
+    # Bind-mounted into containers whose users are not you: readable by them, the folder is not.
+    assert (project / "secrets" / "db_password.txt").stat().st_mode & 0o777 == 0o644
+    assert "/secrets/" in (project / ".gitignore").read_text().splitlines()
+    assert "secrets" in (project / ".dockerignore").read_text().splitlines()
     second = render("other", app_kind="flask", database="postgres")
-    assert env["POSTGRES_PASSWORD"] not in (second / ".env").read_text()
+    assert password != (second / "secrets" / "db_password.txt").read_text()
+    assert not (render("plain", app_kind="flask", database="none") / "secrets").exists()
 
 
 def test_answers_file_records_the_choices(rendered: Render) -> None:
@@ -493,19 +508,22 @@ def test_the_audit_job_exports_a_hashed_requirements_file(render: Render, manage
 
 
 @pytest.mark.parametrize("manager", ["pip", "uv"])
-def test_the_database_password_comes_from_the_environment(rendered: Render, manager: str) -> None:
-    """No compose file holds a password: compose requires POSTGRES_PASSWORD from .env (or the
-    environment) and refuses to start without it; .env.example's placeholder is replaced."""
+def test_the_database_password_reaches_the_containers_only_as_a_secret_file(
+    rendered: Render, manager: str
+) -> None:
+    """No compose file or environment variable holds the password: PostgreSQL and the app
+    read the one secret file, mounted at /run/secrets."""
     project = rendered(package_manager=manager, database="postgres")
     for name in ("compose.yaml", "compose.override.yaml", "compose.prod.yaml"):
-        for service in (yaml.safe_load((project / name).read_text())["services"] or {}).values():
-            for key, value in (service.get("environment") or {}).items():
-                if "PASSWORD" in key:
-                    assert value.startswith("${POSTGRES_PASSWORD:?"), (name, key, value)
-    env = dict(
-        line.split("=", 1)
-        for line in (project / ".env").read_text().splitlines()
-        if "=" in line and not line.startswith("#")
+        text = (project / name).read_text()
+        assert "POSTGRES_PASSWORD}" not in text, name
+        assert "POSTGRES_PASSWORD:" not in text, name
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    assert compose["secrets"] == {"db_password": {"file": "./secrets/db_password.txt"}}
+    web, db = compose["services"]["web"], compose["services"]["db"]
+    assert web["secrets"] == db["secrets"] == ["db_password"]
+    assert db["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert web["environment"]["DATABASE_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert (
+        web["environment"]["DATABASE_URL"] == "postgresql://${POSTGRES_USER}@db:5432/${POSTGRES_DB}"
     )
-    assert len(env["POSTGRES_PASSWORD"]) >= 32
-    assert "change-me" not in (project / ".env").read_text()

@@ -31,8 +31,8 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file but git's and .env (a fresh password each time)."""
-    return repos.files(root, skip=(".env",))
+    """Every file but git's, .env and the database password (fresh each time)."""
+    return repos.files(root, skip=(".env", "db_password.txt"))
 
 
 @pytest.fixture
@@ -172,11 +172,13 @@ def test_changing_the_package_manager_swaps_the_files(tmp_path: Path, template_r
     assert (project / "scripts" / "wait_for_db.py").is_file()
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert (recorded["package_manager"], recorded["database"]) == ("uv", "postgres")
-    # The new service needs a password: .env gains it, keeping what it had.
+    # The new service needs a user and a password: .env gains the user, keeping what it had,
+    # and the password is a new git-ignored file.
     env = (project / ".env").read_text()
     assert "DEV_UID=" in env
-    assert "POSTGRES_PASSWORD=" in env
-    assert "change-me" not in env
+    assert "POSTGRES_USER=" in env
+    assert len((project / "secrets" / "db_password.txt").read_text()) >= 40
+    assert git(project, "status", "--porcelain", "--ignored", "secrets").strip() == "!! secrets/"
 
 
 def test_changing_deploy_brings_and_takes_the_kubernetes_files(
@@ -249,12 +251,13 @@ def test_a_released_template_never_changes(tmp_path: Path) -> None:
 def test_create_equals_copiers_copy_of_the_release(tmp_path: Path, answers: dict[str, str]) -> None:
     """new-project copies the installed template's directory and records the release it is:
     the project equals, byte for byte, copier's own copy of that tag from the template's
-    repository (.env aside: dockwright writes it after copier)."""
+    repository (.env and secret files aside: dockwright writes them after copier)."""
     ours, theirs = tmp_path / "ours", tmp_path / "copier"
     generate.create(ours, answers, interactive=False)
     with versions.template_source() as source:
         copier.run_copy(source.url, theirs, vcs_ref=source.tag, data=answers, defaults=True)
-    names = [n for n in generate.rendered_files(ours) if n != ".env"]
+    local = {".env", *generate.secret_files(ours / "compose.yaml")}
+    names = [n for n in generate.rendered_files(ours) if n not in local]
     assert names == generate.rendered_files(theirs)
     for name in names:
         assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
@@ -379,14 +382,15 @@ def test_the_users_readme_survives_answer_changes_without_a_conflict(tmp_path: P
     assert "docker compose exec db psql" in docker
 
 
-def test_a_password_is_never_written_into_a_tracked_env(
+def test_a_password_is_never_written_where_git_would_commit_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A .env committed by mistake: adding PostgreSQL would put the new password in the next
-    commit, so the update stops, says how to untrack it, and changes nothing."""
+    """A .gitignore that lost /secrets/: adding PostgreSQL would put the new password file in
+    the next commit, so the update stops, says what to ignore, and changes nothing."""
     project = new_project(tmp_path)
-    git(project, "add", "--force", ".env")
-    repos.commit(project, "env by mistake")
+    ignore = project / ".gitignore"
+    ignore.write_text(ignore.read_text().replace("/secrets/\n", ""))
+    repos.commit(project, "secrets no longer ignored")
     before = repos.files(project)
     capsys.readouterr()
 
@@ -394,15 +398,14 @@ def test_a_password_is_never_written_into_a_tracked_env(
 
     [line] = capsys.readouterr().err.splitlines()
     assert line == (
-        f"new-project: error: {project / '.env'} is tracked by git, and this update would "
-        "write POSTGRES_PASSWORD into it: run `git rm --cached .env`, add .env to "
-        ".gitignore, commit, then update again"
+        f"new-project: error: {project / 'secrets' / 'db_password.txt'} would hold a password, "
+        "and git does not ignore it: add /secrets/ to .gitignore, commit, then update again"
     )
     assert repos.files(project) == before
     assert git(project, "status", "--porcelain") == ""
 
-    git(project, "rm", "--quiet", "--cached", ".env")
-    repos.commit(project, "env untracked")
+    ignore.write_text(ignore.read_text() + "/secrets/\n")
+    repos.commit(project, "secrets ignored")
     assert main(["update", str(project), "--data", "database=postgres"]) == 0
-    assert "POSTGRES_PASSWORD=" in (project / ".env").read_text()
-    assert git(project, "ls-files", ".env") == ""
+    assert (project / "secrets" / "db_password.txt").is_file()
+    assert git(project, "status", "--porcelain").count("secrets") == 0

@@ -90,6 +90,8 @@ def adopt(
                 warnings.append(f"add {', '.join(lacking)} to .env (see .env.example)")
         else:
             generate.sync_env(project)
+        # An existing secret file is the project's own: kept, like .env.
+        generate.sync_secrets(project, kept=directory)
         names = generate.rendered_files(project)
         with lock.held(directory), interrupts.committing(f"adopted {directory}"):
             overwritten = generate.install(project, directory, names, overwrite=force)
@@ -97,6 +99,7 @@ def adopt(
         written = str(recorded.answers.get("writable_paths") or "").split()
         probes = (
             {".env": [".env"]}
+            | {name: ["/secrets/"] for name in generate.secret_files(project / "compose.yaml")[:1]}
             | {f"{folder}/output": [f"/{folder}/*", f"!/{folder}/.gitkeep"] for folder in outputs}
             | {f"{folder}/output": [f"/{folder}/"] for folder in written}
         )

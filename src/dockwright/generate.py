@@ -14,11 +14,14 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+
+import yaml
 
 from dockwright import copier_boundary, files, interrupts, versions
 from dockwright.errors import UsageError
@@ -102,6 +105,7 @@ def create(
             project, answers, interactive=interactive, user_defaults=defaults
         )
         sync_env(project)
+        sync_secrets(project)
         with interrupts.committing(f"created {dest}"):
             overwritten = _move_into_place(project, dest, force=force)
         return Created(recorded.answers, overwritten)
@@ -110,7 +114,7 @@ def create(
 
 
 def sync_env(project: Path) -> list[str]:
-    """.env from .env.example: your UID/GID for the dev image and a fresh database password.
+    """.env from .env.example, with your UID/GID for the dev image.
     An existing .env keeps its values and mode and gains only the keys it lacks (after an
     update); return the keys added."""
     example = project / ".env.example"
@@ -133,15 +137,11 @@ def env_keys(lines: list[str]) -> list[str]:
 
 
 def missing_env_lines(existing: list[str], example: list[str]) -> list[str]:
-    """The lines of .env.example a .env holding `existing` lacks, with fresh values where
-    dockwright makes them (your UID and GID, a database password)."""
+    """The lines of .env.example a .env holding `existing` lacks, with your UID and GID
+    where it asks for them."""
     present = {line.partition("=")[0] for line in existing if not line.startswith("#")}
     uid, gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") else (1000, 1000)
-    values = {
-        "DEV_UID": str(uid),
-        "DEV_GID": str(gid),
-        "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
-    }
+    values = {"DEV_UID": str(uid), "DEV_GID": str(gid)}
     missing = []
     for line in example:
         key = line.partition("=")[0]
@@ -151,6 +151,58 @@ def missing_env_lines(existing: list[str], example: list[str]) -> list[str]:
             f"{key}={values[key]}" if key in values and not line.startswith("#") else line
         )
     return missing
+
+
+# Secrets an older template kept in .env, by the file under secrets/ that holds them now:
+# the file is made with the old value, so an existing database keeps its password.
+SECRET_FROM_ENV = {"db_password.txt": "POSTGRES_PASSWORD"}
+
+
+def missing_secrets(project: Path, kept: Path | None = None) -> list[str]:
+    """The files under secrets/ that project's compose.yaml names as secrets and kept
+    (default: project) lacks, as paths relative to it."""
+    kept = kept or project
+    return [
+        name for name in secret_files(project / "compose.yaml") if not os.path.lexists(kept / name)
+    ]
+
+
+def sync_secrets(project: Path, kept: Path | None = None) -> list[str]:
+    """Make in project the secret files kept (default: project) lacks: a fresh random value,
+    or the one .env held under an older template. The folder is yours alone (0700); the
+    files are readable by the containers' users, which see them bind-mounted. Return the
+    files made."""
+    missing = missing_secrets(project, kept)
+    if not missing:
+        return []
+    env = dict(line.partition("=")[::2] for line in _env_lines((kept or project) / ".env"))
+    folder = project / "secrets"
+    if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+        raise UsageError(f"{folder} is not a folder: the project's secret files go in it")
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for name in missing:
+        old = env.get(SECRET_FROM_ENV.get(PurePosixPath(name).name, ""), "")
+        _write_atomically(project / name, old or secrets.token_urlsafe(32), 0o644)
+    return missing
+
+
+def secret_files(compose: Path) -> list[str]:
+    """The `file:` of each secret the compose file declares under secrets/ (none when it
+    is missing or not YAML: the project's own file, never an error here)."""
+    try:
+        declared = yaml.safe_load(files.read_text(compose, what="compose file"))["secrets"]
+        sources = [secret.get("file") for secret in declared.values()]
+    except (OSError, UsageError, yaml.YAMLError, TypeError, KeyError, AttributeError):
+        return []
+    paths = [PurePosixPath(file) for file in sources if isinstance(file, str)]
+    return [f"secrets/{path.name}" for path in paths if path.parent.parts in {("secrets",)}]
+
+
+def _env_lines(env: Path) -> list[str]:
+    if not os.path.lexists(env):
+        return []
+    lines = files.read_text(env, what=".env").splitlines()
+    return [line for line in lines if "=" in line and not line.startswith("#")]
 
 
 def _write_atomically(path: Path, text: str, mode: int) -> None:
@@ -231,7 +283,7 @@ def install(source: Path, dest: Path, names: list[str], *, overwrite: bool) -> l
             target = dest / name
             for parent in reversed(target.relative_to(dest).parents[:-1]):
                 if not (dest / parent).exists():
-                    (dest / parent).mkdir()
+                    (dest / parent).mkdir(mode=stat.S_IMODE((source / parent).stat().st_mode))
                     made.append(dest / parent)
             partial = target.with_name(f".{target.name}.{tag}-partial")
             made.append(partial)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockwright import answers, copier_boundary, files, generate, interrupts, lock, versions
+from dockwright import answers, copier_boundary, generate, interrupts, lock, versions
 from dockwright.copier_boundary import ANSWERS_FILE
 from dockwright.errors import DockwrightError, UsageError
 
@@ -109,32 +109,28 @@ def update(project: Project, given: Mapping[str, Any], *, pretend: bool = False)
                 _refuse_secrets_in_git(directory)
                 with interrupts.committing(f"updated {directory}"):
                     added = generate.sync_env(directory)
+                    made = generate.sync_secrets(directory)
             except BaseException as failure:
                 with interrupts.ignored():
                     _roll_back(directory, failure)
                 raise
     if added:
         outcome.changed.append(("modified", f".env (added {', '.join(added)})"))
+    outcome.changed.extend(("created", name) for name in made)
     return outcome
 
 
 def _refuse_secrets_in_git(directory: Path) -> None:
-    """A .env that git tracks is not given a secret (a new database password): the next
-    commit would publish it. (The caller undoes the update.)"""
-    env, example = directory / ".env", directory / ".env.example"
-    if not (os.path.lexists(env) and example.is_file() and _git(directory, "ls-files", ".env")):
-        return
-    lacking = generate.env_keys(
-        generate.missing_env_lines(
-            files.read_text(env, what=".env").splitlines(), files.read_text(example).splitlines()
-        )
-    )
-    secrets = [key for key in lacking if key.endswith(("PASSWORD", "SECRET", "TOKEN", "KEY"))]
-    if secrets:
-        raise UsageError(
-            f"{env} is tracked by git, and this update would write {', '.join(secrets)} into "
-            "it: run `git rm --cached .env`, add .env to .gitignore, commit, then update again"
-        )
+    """No secret file is made where git does not ignore it: the next commit would publish
+    it. (The caller undoes the update.)"""
+    for name in generate.missing_secrets(directory):
+        try:
+            _git(directory, "check-ignore", "--quiet", "--no-index", name)
+        except versions.GitError:
+            raise UsageError(
+                f"{directory / name} would hold a password, and git does not ignore it: add "
+                "/secrets/ to .gitignore, commit, then update again"
+            ) from None
 
 
 def _check_recorded(

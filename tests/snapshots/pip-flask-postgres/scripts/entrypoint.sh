@@ -3,6 +3,15 @@
 # command is PID 1 and receives SIGTERM from `docker stop` directly.
 set -e
 
+# The database password, from its secret file into the password file PGPASSFILE names, where
+# the PostgreSQL driver (libpq) finds it: for the server and for every command later run in
+# the container (`docker compose exec`). No variable holds it, so `docker inspect` shows none.
+if [ -n "${DATABASE_PASSWORD_FILE:-}" ] && [ -n "${PGPASSFILE:-}" ]; then
+    password=$(sed 's/[\\:]/\\&/g' "$DATABASE_PASSWORD_FILE")
+    (umask 077 && printf '*:*:*:*:%s\n' "$password" >"$PGPASSFILE")
+    unset password
+fi
+
 # The server waits until the database accepts connections: compose waits for it already,
 # and this covers `docker run` and orchestrators (WAIT_FOR_DB=0 skips it). Other commands
 # (tests, a re-lock, a shell) start at once: compose started the database for those that
