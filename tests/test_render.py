@@ -205,6 +205,21 @@ def test_the_database_password_is_a_random_file_only_you_and_the_containers_read
     assert not (render("plain", app_kind="flask", database="none") / "secrets").exists()
 
 
+def test_a_password_an_older_template_kept_in_env_moves_into_the_secret_file(
+    render: Render,
+) -> None:
+    """Projects made before the password was a file keep it in .env, and their database was
+    made with it: the file an update adds holds that password, not a new one."""
+    project = render(app_kind="flask", database="postgres")
+    (project / "secrets" / "db_password.txt").unlink()
+    with (project / ".env").open("a") as env:
+        env.write("POSTGRES_PASSWORD=the-old-one\n")
+
+    assert generate.sync_secrets(project) == ["secrets/db_password.txt"]
+    assert (project / "secrets" / "db_password.txt").read_text() == "the-old-one"
+    assert generate.sync_secrets(project) == []  # made once, then kept
+
+
 def test_answers_file_records_the_choices(rendered: Render) -> None:
     project = rendered(app_kind="ml-job", python_version="3.11")
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
