@@ -181,7 +181,7 @@ def test_changing_the_package_manager_swaps_the_files(tmp_path: Path, template_r
     assert git(project, "status", "--porcelain", "--ignored", "secrets").strip() == "!! secrets/"
 
 
-def test_changing_deploy_brings_and_takes_the_kubernetes_files(
+def test_changing_deploy_brings_and_takes_the_kubernetes_and_swarm_files(
     tmp_path: Path, template_repo: Path
 ) -> None:
     project = new_project(tmp_path)
@@ -196,9 +196,19 @@ def test_changing_deploy_brings_and_takes_the_kubernetes_files(
     assert recorded["deploy"] == "kubernetes"
     repos.commit(project, "kubernetes")
 
+    assert main(["update", str(project), "--data", "deploy=swarm"]) == 0
+    assert not (project / "deploy" / "kubernetes").exists()
+    assert (project / "deploy" / "swarm" / "proxy.conf").is_file()
+    assert (project / "compose.swarm.yaml").is_file()
+    readme = (project / "README.Docker.md").read_text()
+    assert "## Docker Swarm" in readme
+    assert "## Kubernetes" not in readme
+    repos.commit(project, "swarm")
+
     assert main(["update", str(project), "--data", "deploy=compose"]) == 0
     assert not (project / "deploy").exists()
-    assert "## Kubernetes" not in (project / "README.Docker.md").read_text()
+    assert not (project / "compose.swarm.yaml").exists()
+    assert "## Docker Swarm" not in (project / "README.Docker.md").read_text()
 
 
 def test_an_interrupted_update_is_undone(

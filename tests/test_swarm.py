@@ -1,0 +1,310 @@
+"""deploy=swarm: compose.swarm.yaml, a stack file of its own, and the proxy in front of the
+web replicas. Statically: `docker stack config` reads it as the stack it should be, with
+compose.prod.yaml's hardening, and `new-project check` finds nothing in it. On a real engine
+in Swarm mode (one node here, see docker-sandbox/README.md): the README's commands push the
+image to a local registry and deploy it, three replicas answer through the proxy, a rolling
+update to a new image loses no request, and an update to an image whose health check fails
+rolls back by itself, again losing none."""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import Render, docker_compose_cli, docker_engine, run
+from dockwright.check import check
+from dockwright.cli import main
+
+FLASK = {"package_manager": "uv", "app_kind": "flask"}
+SETTINGS = {
+    "IMAGE": "registry.example.com/app",
+    "TAG": "1",
+    "POSTGRES_USER": "app",
+    "POSTGRES_DB": "app",
+}
+
+
+def stack_config(project: Path, **env: str) -> dict[str, Any]:
+    """The stack as `docker stack deploy` reads it (the CLI alone, no engine)."""
+    if reason := docker_compose_cli():
+        pytest.skip(reason)
+    result = subprocess.run(
+        ["docker", "stack", "config", "-c", "compose.swarm.yaml"],
+        cwd=project,
+        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(project), **SETTINGS, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(yaml.safe_load(result.stdout))
+
+
+@pytest.mark.parametrize("database", ["none", "postgres"])
+def test_the_stack_is_what_docker_stack_deploy_reads(render: Render, database: str) -> None:
+    project = render(deploy="swarm", database=database, **FLASK)
+    stack = stack_config(project)
+    proxy, web = stack["services"]["proxy"], stack["services"]["web"]
+
+    assert proxy["deploy"]["mode"] == "global"
+    [port] = proxy["ports"]
+    assert (port["mode"], port["target"], port["published"]) == ("host", 8080, 8000)
+    assert proxy["configs"] == [{"source": "proxy", "target": "/etc/nginx/conf.d/default.conf"}]
+    assert stack["configs"]["proxy"]["file"].endswith("deploy/swarm/proxy.conf")
+    assert (project / "deploy" / "swarm" / "proxy.conf").is_file()
+
+    assert web["image"] == "registry.example.com/app:1"
+    assert "build" not in web
+    assert "ports" not in web
+    deploy = web["deploy"]
+    assert (deploy["replicas"], deploy["endpoint_mode"]) == (3, "dnsrr")
+    assert deploy["update_config"] == {
+        "parallelism": 1,
+        "delay": "5s",
+        "failure_action": "rollback",
+        "monitor": "30s",
+        "order": "start-first",
+    }
+    assert deploy["rollback_config"] == {"parallelism": 1, "order": "start-first"}
+    assert deploy["restart_policy"]["condition"] == "any"
+    assert deploy["resources"]["limits"] == {"cpus": "1", "memory": str(512 * 2**20)}
+    assert web["healthcheck"]["test"] == ["CMD", "python", "scripts/healthcheck.py"]
+
+    if database == "postgres":
+        db = stack["services"]["db"]
+        assert db["deploy"]["update_config"]["order"] == "stop-first"
+        assert db["deploy"]["placement"]["constraints"] == ["node.role == manager"]
+        assert web["secrets"] == db["secrets"] == [{"source": "db_password"}]
+        assert stack["secrets"]["db_password"]["file"].endswith("secrets/db_password.txt")
+        assert db["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+        assert all("PASSWORD" not in value for value in web["environment"].values())
+    else:
+        assert set(stack["services"]) == {"proxy", "web"}
+        assert "secrets" not in stack
+
+
+def test_the_web_replicas_are_hardened_as_compose_prod_runs_them(render: Render) -> None:
+    """What compose.prod.yaml sets and a swarm service can: read-only, a tmpfs at /tmp, no
+    capabilities. (no-new-privileges a service cannot set; the README says where it goes.)"""
+    project = render(deploy="swarm", **FLASK)
+    prod = yaml.safe_load((project / "compose.prod.yaml").read_text())["services"]["web"]
+    web = stack_config(project)["services"]["web"]
+    assert web["read_only"] is prod["read_only"] is True
+    assert web["cap_drop"] == prod["cap_drop"] == ["ALL"]
+    assert prod["tmpfs"] == ["/tmp"]
+    assert {"type": "tmpfs", "target": "/tmp"} in web["volumes"]
+    assert "no-new-privileges" in (project / "README.Docker.md").read_text()
+
+
+def test_check_finds_nothing_in_the_stack(render: Render) -> None:
+    project = render(deploy="swarm", database="postgres", **FLASK)
+    assert [f"{f.rule} {f.where}" for f in check(project)] == []
+
+
+def test_an_ml_job_is_refused_swarm_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "job"
+    answers = tmp_path / "answers.yml"
+    answers.write_text("app_kind: ml-job\ndeploy: swarm\n")
+    assert main(["create", str(dest), "--answers-file", str(answers)]) == 2
+    assert capsys.readouterr().err == (
+        "new-project: error: deploy: deploy=swarm runs the Flask app; an ML job deploys with "
+        "compose or kubernetes\n"
+    )
+    assert not dest.exists()
+
+
+# --- on the engine, in Swarm mode ------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def swarm(tmp_path: Path) -> Iterator[str]:
+    """A one-node swarm and a local registry (its address); both gone afterwards."""
+    if reason := docker_engine():
+        pytest.skip(reason)
+    state = run(["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"], tmp_path).strip()
+    if state != "inactive":
+        pytest.fail(f"this engine is already in a swarm ({state}); a test leaves it as it was")
+    run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"], tmp_path)
+    port = free_port()
+    registry = f"dwtest-registry-{port}"
+    try:
+        run(
+            [
+                "docker",
+                "run",
+                "-d",
+                "--name",
+                registry,
+                "-p",
+                f"127.0.0.1:{port}:5000",
+                "registry:2",
+            ],
+            tmp_path,
+        )
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run(["docker", "rm", "--force", "--volumes", registry], capture_output=True)
+        subprocess.run(["docker", "swarm", "leave", "--force"], capture_output=True)
+
+
+def readme_block(project: Path) -> str:
+    text = (project / "README.Docker.md").read_text()
+    section = text[text.index("## Docker Swarm") :]
+    start = section.index("```bash\n") + len("```bash\n")
+    return section[start : section.index("```\n", start)]
+
+
+class Requests:
+    """GETs in a loop on the proxy's port while something else happens: what each answered."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.answers: collections.Counter[str] = collections.Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
+                    self.answers[f"{response.status} {response.read().decode()}"] += 1
+            except (OSError, urllib.error.URLError) as error:
+                self.answers[f"failed: {error}"] += 1
+            time.sleep(0.02)
+
+    def __enter__(self) -> Requests:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def service(project: Path, name: str) -> dict[str, Any]:
+    return dict(json.loads(run(["docker", "service", "inspect", name], project))[0])
+
+
+def settled(project: Path, name: str) -> dict[str, Any]:
+    """The service once its update is over: the deploy command returns when the new tasks
+    run, and the update goes on through its monitor window (30 s) or its rollback."""
+    for _ in range(180):
+        current = service(project, name)
+        if current.get("UpdateStatus", {}).get("State") not in {"updating", "rollback_started"}:
+            return current
+        time.sleep(1)
+    pytest.fail(f"{name} still updating after 3 minutes: {current['UpdateStatus']}")
+
+
+@pytest.mark.docker
+def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
+    render: Render, swarm: str
+) -> None:
+    project = render("swapp", deploy="swarm", database="postgres", **FLASK)
+    port = free_port()
+    env = project / ".env"
+    env.write_text(re.sub(r"(?m)^WEB_PORT=.*$", f"WEB_PORT={port}", env.read_text()))
+    block = readme_block(project)
+    assert "registry.example.com/swapp" in block
+    block = block.replace("registry.example.com", swarm)
+
+    def deploy(tag: str) -> None:
+        script = block.replace("TAG=0.1.0", f"TAG={tag}")
+        try:
+            result = subprocess.run(
+                ["bash", "-ec", script], cwd=project, capture_output=True, text=True, timeout=300
+            )
+        except subprocess.TimeoutExpired as timeout:
+            result = subprocess.CompletedProcess(timeout.cmd, -1, str(timeout.stdout), "timeout")
+        if result.returncode:
+            tasks = subprocess.run(
+                ["bash", "-c", "docker service ps --no-trunc $(docker service ls -q)"],
+                capture_output=True,
+                text=True,
+            ).stdout
+            pytest.fail(f"{script}exited {result.returncode}: {result.stderr[-2000:]}\n{tasks}")
+
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deploy("0.1.0")
+        replicas = run(
+            ["docker", "service", "ls", "--filter", "name=swapp_web", "--format", "{{.Replicas}}"],
+            project,
+        )
+        assert replicas.strip() == "3/3"
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+            assert json.load(response) == {"database": "ok", "status": "ok"}
+        password = (project / "secrets" / "db_password.txt").read_text()
+        for container in run(["docker", "ps", "-q", "--filter", "name=swapp_"], project).split():
+            assert password not in run(["docker", "container", "inspect", container], project)
+
+        # A new version: replicas replaced one at a time, behind the proxy.
+        views = project / "swapp" / "views.py"
+        views.write_text(views.read_text().replace('"Hello from ', '"Hi from '))
+        with Requests(f"{url}/") as during:
+            deploy("0.1.1")
+            web = settled(project, "swapp_web")
+        failed = {
+            answer: n for answer, n in during.answers.items() if not answer.startswith("200 ")
+        }
+        assert failed == {}, failed
+        assert {'200 {"message":"Hello from swapp"}\n', '200 {"message":"Hi from swapp"}\n'} <= set(
+            during.answers
+        ), during.answers
+        assert web["UpdateStatus"]["State"] == "completed"
+
+        # A version whose health check fails: the update rolls back by itself.
+        views.write_text(
+            views.read_text().replace(
+                '    """Liveness and readiness',
+                '    return {"status": "broken"}, 503\n    """Liveness and readiness',
+            )
+        )
+        with Requests(f"{url}/") as during:
+            deploy("0.1.2")
+            web = settled(project, "swapp_web")
+        failed = {
+            answer: n for answer, n in during.answers.items() if not answer.startswith("200 ")
+        }
+        assert failed == {}, failed
+        assert web["UpdateStatus"]["State"] == "rollback_completed"
+        assert web["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"].startswith(
+            f"{swarm}/swapp:0.1.1"
+        )
+    finally:
+        subprocess.run(["docker", "stack", "rm", "swapp"], capture_output=True)
+        # The stack's network goes after its containers; the swarm cannot be left before.
+        for _ in range(60):
+            left = subprocess.run(
+                ["docker", "ps", "-aq", "--filter", "label=com.docker.stack.namespace=swapp"],
+                capture_output=True,
+                text=True,
+            ).stdout
+            if not left.strip():
+                break
+            time.sleep(1)
+        subprocess.run(["docker", "volume", "rm", "swapp_pgdata"], capture_output=True)
+        images = [f"{swarm}/swapp:{tag}" for tag in ("0.1.0", "0.1.1", "0.1.2")]
+        subprocess.run(["docker", "image", "rm", "--force", *images], capture_output=True)
