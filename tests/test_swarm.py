@@ -25,7 +25,6 @@ import yaml
 
 from conftest import Render, docker_compose_cli, docker_engine, run
 from dockwright.check import check
-from dockwright.cli import main
 
 FLASK = {"package_manager": "uv", "app_kind": "flask"}
 SETTINGS = {
@@ -113,18 +112,29 @@ def test_check_finds_nothing_in_the_stack(render: Render) -> None:
     assert [f"{f.rule} {f.where}" for f in check(project)] == []
 
 
-def test_an_ml_job_is_refused_swarm_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    dest = tmp_path / "job"
-    answers = tmp_path / "answers.yml"
-    answers.write_text("app_kind: ml-job\ndeploy: swarm\n")
-    assert main(["create", str(dest), "--answers-file", str(answers)]) == 2
-    assert capsys.readouterr().err == (
-        "new-project: error: deploy: deploy=swarm runs the Flask app; an ML job deploys with "
-        "compose or kubernetes\n"
-    )
-    assert not dest.exists()
+def test_the_ml_stack_trains_then_predicts_in_shards(render: Render) -> None:
+    project = render(deploy="swarm", app_kind="ml-job", package_manager="pip")
+    services = stack_config(project)["services"]
+    shards = {name: spec for name, spec in services.items() if name.startswith("predict-")}
+    assert set(services) == {"train", *shards}
+    assert len(shards) == 3
+    assert sorted(spec["environment"]["SHARD_INDEX"] for spec in shards.values()) == ["0", "1", "2"]
+    assert {spec["environment"]["SHARD_COUNT"] for spec in shards.values()} == {str(len(shards))}
+    prod = yaml.safe_load((project / "compose.prod.yaml").read_text())["services"]["job"]
+    for name, spec in services.items():
+        assert spec["deploy"]["mode"] == "replicated-job", name
+        assert spec["deploy"]["placement"] == services["train"]["deploy"]["placement"], name
+        assert spec["read_only"] is prod["read_only"] is True
+        assert spec["cap_drop"] == prod["cap_drop"] == ["ALL"]
+        targets = {volume["target"] for volume in spec["volumes"]}
+        assert targets == {"/app/data", "/app/models", "/tmp"}, name
+    assert services["train"]["command"] == ["train"]
+    assert services["train"]["deploy"]["restart_policy"] == {"condition": "none"}
+    for spec in shards.values():
+        assert spec["command"] == ["predict"]
+        # No depends_on in a swarm: a shard waits for the model by starting again.
+        assert spec["deploy"]["restart_policy"]["condition"] == "on-failure"
+    assert [f"{f.rule} {f.where}" for f in check(project)] == []
 
 
 # --- on the engine, in Swarm mode ------------------------------------------------------
@@ -169,11 +179,47 @@ def swarm(tmp_path: Path) -> Iterator[str]:
         subprocess.run(["docker", "swarm", "leave", "--force"], capture_output=True)
 
 
-def readme_block(project: Path) -> str:
+def deploy_as_the_readme_says(project: Path, registry: str, tag: str) -> None:
+    """README.Docker.md's Swarm lines, run as written but for the registry (a local one) and
+    the tag; on failure, the tasks of every service and why they ended."""
     text = (project / "README.Docker.md").read_text()
     section = text[text.index("## Docker Swarm") :]
     start = section.index("```bash\n") + len("```bash\n")
-    return section[start : section.index("```\n", start)]
+    block = section[start : section.index("```\n", start)]
+    assert "export IMAGE=registry.example.com/" in block
+    assert "TAG=0.1.0" in block
+    script = block.replace("registry.example.com", registry).replace("TAG=0.1.0", f"TAG={tag}")
+    try:
+        result = subprocess.run(
+            ["bash", "-ec", script], cwd=project, capture_output=True, text=True, timeout=400
+        )
+    except subprocess.TimeoutExpired as timeout:
+        result = subprocess.CompletedProcess(timeout.cmd, -1, str(timeout.stdout), "timed out")
+    if result.returncode:
+        tasks = subprocess.run(
+            ["bash", "-c", "docker service ps --no-trunc $(docker service ls -q)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        pytest.fail(f"{script}exited {result.returncode}: {result.stderr[-2000:]}\n{tasks}")
+
+
+def remove_stack(name: str, volumes: list[str], images: list[str]) -> None:
+    subprocess.run(["docker", "stack", "rm", name], capture_output=True, check=False)
+    # The stack's containers go after the command returns; its volumes only after them.
+    for _ in range(60):
+        left = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", f"label=com.docker.stack.namespace={name}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        if not left.strip():
+            break
+        time.sleep(1)
+    subprocess.run(["docker", "volume", "rm", *volumes], capture_output=True, check=False)
+    subprocess.run(["docker", "image", "rm", "--force", *images], capture_output=True, check=False)
 
 
 class Requests:
@@ -226,25 +272,9 @@ def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
     port = free_port()
     env = project / ".env"
     env.write_text(re.sub(r"(?m)^WEB_PORT=.*$", f"WEB_PORT={port}", env.read_text()))
-    block = readme_block(project)
-    assert "registry.example.com/swapp" in block
-    block = block.replace("registry.example.com", swarm)
 
     def deploy(tag: str) -> None:
-        script = block.replace("TAG=0.1.0", f"TAG={tag}")
-        try:
-            result = subprocess.run(
-                ["bash", "-ec", script], cwd=project, capture_output=True, text=True, timeout=300
-            )
-        except subprocess.TimeoutExpired as timeout:
-            result = subprocess.CompletedProcess(timeout.cmd, -1, str(timeout.stdout), "timeout")
-        if result.returncode:
-            tasks = subprocess.run(
-                ["bash", "-c", "docker service ps --no-trunc $(docker service ls -q)"],
-                capture_output=True,
-                text=True,
-            ).stdout
-            pytest.fail(f"{script}exited {result.returncode}: {result.stderr[-2000:]}\n{tasks}")
+        deploy_as_the_readme_says(project, swarm, tag)
 
     url = f"http://127.0.0.1:{port}"
     try:
@@ -294,17 +324,48 @@ def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
             f"{swarm}/swapp:0.1.1"
         )
     finally:
-        subprocess.run(["docker", "stack", "rm", "swapp"], capture_output=True)
-        # The stack's network goes after its containers; the swarm cannot be left before.
-        for _ in range(60):
-            left = subprocess.run(
-                ["docker", "ps", "-aq", "--filter", "label=com.docker.stack.namespace=swapp"],
-                capture_output=True,
-                text=True,
-            ).stdout
-            if not left.strip():
-                break
-            time.sleep(1)
-        subprocess.run(["docker", "volume", "rm", "swapp_pgdata"], capture_output=True)
         images = [f"{swarm}/swapp:{tag}" for tag in ("0.1.0", "0.1.1", "0.1.2")]
-        subprocess.run(["docker", "image", "rm", "--force", *images], capture_output=True)
+        remove_stack("swapp", ["swapp_pgdata"], images)
+
+
+@pytest.mark.docker
+def test_the_readme_runs_train_then_three_shards_on_the_swarm(render: Render, swarm: str) -> None:
+    """The shards start with train; those that find no model yet start again until it is
+    there. Together they label every row of data/predict.csv once."""
+    project = render("mlsw", deploy="swarm", app_kind="ml-job", package_manager="pip")
+    image = f"{swarm}/mlsw:0.1.0"
+    try:
+        deploy_as_the_readme_says(project, swarm, "0.1.0")
+        for name in ("train", "predict-0", "predict-1", "predict-2"):
+            replicas = run(
+                [
+                    "docker",
+                    "service",
+                    "ls",
+                    "--filter",
+                    f"name=mlsw_{name}",
+                    "--format",
+                    "{{.Replicas}}",
+                ],
+                project,
+            )
+            assert replicas.strip() == "0/1 (1/1 completed)", name
+        read = (
+            "import json, pathlib; print(json.dumps({p.name: p.read_text().splitlines() "
+            "for p in pathlib.Path('/app/data').glob('predictions*.csv')}))"
+        )
+        outputs = json.loads(
+            run(
+                ["docker", "run", "--rm", "-v", "mlsw_data:/app/data", image, "python", "-c", read],
+                project,
+            )
+        )
+        assert sorted(outputs) == [f"predictions-{i}-of-3.csv" for i in range(3)]
+        headers = {lines[0] for lines in outputs.values()}
+        assert len(headers) == 1
+        assert headers.pop().startswith("row,")
+        rows = [int(line.split(",")[0]) for lines in outputs.values() for line in lines[1:]]
+        assert sorted(rows) == list(range(15))  # every row of predict.csv, each once
+        assert all(len(lines) == 6 for lines in outputs.values())
+    finally:
+        remove_stack("mlsw", ["mlsw_data", "mlsw_models"], [image])
