@@ -273,12 +273,19 @@ def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
     env = project / ".env"
     env.write_text(re.sub(r"(?m)^WEB_PORT=.*$", f"WEB_PORT={port}", env.read_text()))
 
-    def deploy(tag: str) -> None:
-        deploy_as_the_readme_says(project, swarm, tag)
+    def update(tag: str) -> tuple[dict[str, Any], set[str]]:
+        """Deploy tag under a request loop: the web service once settled, and the answers
+        seen, none of them a failure."""
+        with Requests(f"{url}/") as during:
+            deploy_as_the_readme_says(project, swarm, tag)
+            web = settled(project, "swapp_web")
+        failed = {answer: n for answer, n in during.answers.items() if not answer.startswith("200")}
+        assert failed == {}, failed
+        return web, set(during.answers)
 
     url = f"http://127.0.0.1:{port}"
     try:
-        deploy("0.1.0")
+        deploy_as_the_readme_says(project, swarm, "0.1.0")
         replicas = run(
             ["docker", "service", "ls", "--filter", "name=swapp_web", "--format", "{{.Replicas}}"],
             project,
@@ -293,17 +300,10 @@ def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
         # A new version: replicas replaced one at a time, behind the proxy.
         views = project / "swapp" / "views.py"
         views.write_text(views.read_text().replace('"Hello from ', '"Hi from '))
-        with Requests(f"{url}/") as during:
-            deploy("0.1.1")
-            web = settled(project, "swapp_web")
-        failed = {
-            answer: n for answer, n in during.answers.items() if not answer.startswith("200 ")
-        }
-        assert failed == {}, failed
-        assert {'200 {"message":"Hello from swapp"}\n', '200 {"message":"Hi from swapp"}\n'} <= set(
-            during.answers
-        ), during.answers
+        web, answers = update("0.1.1")
         assert web["UpdateStatus"]["State"] == "completed"
+        both = {'200 {"message":"Hello from swapp"}\n', '200 {"message":"Hi from swapp"}\n'}
+        assert both <= answers, answers
 
         # A version whose health check fails: the update rolls back by itself.
         views.write_text(
@@ -312,13 +312,7 @@ def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
                 '    return {"status": "broken"}, 503\n    """Liveness and readiness',
             )
         )
-        with Requests(f"{url}/") as during:
-            deploy("0.1.2")
-            web = settled(project, "swapp_web")
-        failed = {
-            answer: n for answer, n in during.answers.items() if not answer.startswith("200 ")
-        }
-        assert failed == {}, failed
+        web, _ = update("0.1.2")
         assert web["UpdateStatus"]["State"] == "rollback_completed"
         assert web["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"].startswith(
             f"{swarm}/swapp:0.1.1"
