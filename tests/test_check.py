@@ -1086,6 +1086,41 @@ def test_dw127_the_user_comes_from_the_stage_built_on(tmp_path: Path) -> None:
     assert where(check(tmp_path), "DW127") == ["Dockerfile:5"]
 
 
+STACK_FILES = {
+    # the file's name, its one service: what DW128 says
+    "by its name": ("compose.swarm.yaml", "{image: app:1, tmpfs: [/tmp]}", ["tmpfs (not mounted)"]),
+    "by a swarm-only key": (
+        "compose.yaml",
+        "{image: app:1, restart: always, deploy: {placement: {constraints: [node.role==manager]}}}",
+        ["restart without deploy.restart_policy (not read)"],
+    ),
+    "a job mode": (
+        "compose.yaml",
+        "{image: app:1, depends_on: [db], deploy: {mode: replicated-job}}",
+        ["depends_on (no start order)"],
+    ),
+    "restart with its policy": (
+        "stack.yml",
+        "{image: app:1, restart: always, deploy: {restart_policy: {condition: any}}}",
+        [],
+    ),
+    "a compose file for one host": (
+        "compose.prod.yaml",
+        "{image: app:1, tmpfs: [/tmp], security_opt: [no-new-privileges:true], restart: always}",
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", STACK_FILES)
+def test_dw128_options_a_stack_deploy_drops(tmp_path: Path, case: str) -> None:
+    name, service, expected = STACK_FILES[case]
+    compose = f"services:\n  web: {service}\n  db: {{image: postgres:17}}\n"
+    write(tmp_path, {"Dockerfile": "FROM python:3.13-slim\n", name: compose})
+    found = [f.detail for f in check(tmp_path) if f.rule == "DW128"]
+    assert found == [f"web: {detail}" for detail in expected]
+
+
 # DW111 and --fix: scripts with CRLF line endings.
 
 

@@ -29,6 +29,7 @@ from dockwright.check.rules import (
     dw125,
     dw126,
     dw127,
+    dw128,
 )
 
 __all__ = [
@@ -60,4 +61,5 @@ __all__ = [
     "dw125",
     "dw126",
     "dw127",
+    "dw128",
 ]
