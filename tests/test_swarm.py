@@ -284,6 +284,8 @@ def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
         return web, set(during.answers)
 
     url = f"http://127.0.0.1:{port}"
+    # A volume an aborted run left would hold a database made with another password.
+    subprocess.run(["docker", "volume", "rm", "swapp_pgdata"], capture_output=True, check=False)
     try:
         deploy_as_the_readme_says(project, swarm, "0.1.0")
         replicas = run(
@@ -328,6 +330,9 @@ def test_the_readme_runs_train_then_three_shards_on_the_swarm(render: Render, sw
     there. Together they label every row of data/predict.csv once."""
     project = render("mlsw", deploy="swarm", app_kind="ml-job", package_manager="pip")
     image = f"{swarm}/mlsw:0.1.0"
+    # Volumes an aborted run left would hold its files.
+    volumes = ["mlsw_data", "mlsw_models"]
+    subprocess.run(["docker", "volume", "rm", *volumes], capture_output=True, check=False)
     try:
         deploy_as_the_readme_says(project, swarm, "0.1.0")
         for name in ("train", "predict-0", "predict-1", "predict-2"):
@@ -362,4 +367,4 @@ def test_the_readme_runs_train_then_three_shards_on_the_swarm(render: Render, sw
         assert sorted(rows) == list(range(15))  # every row of predict.csv, each once
         assert all(len(lines) == 6 for lines in outputs.values())
     finally:
-        remove_stack("mlsw", ["mlsw_data", "mlsw_models"], [image])
+        remove_stack("mlsw", volumes, [image])
