@@ -6,6 +6,7 @@ import fcntl
 import functools
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -208,6 +209,13 @@ def docker_engine() -> str | None:
     if result.returncode:
         return "no Docker engine answers `docker info` (CI starts one with docker-sandbox/up)"
     return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 900) -> str:

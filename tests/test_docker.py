@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 import urllib.request
@@ -21,7 +20,7 @@ import poetry_index
 import pytest
 
 import repos
-from conftest import Render, docker_engine, run
+from conftest import Render, docker_engine, free_port, run
 from dockwright.cli import main
 
 pytestmark = pytest.mark.docker
@@ -33,12 +32,6 @@ PROD = ["-f", "compose.yaml", "-f", "compose.prod.yaml"]
 def _needs_engine() -> None:
     if reason := docker_engine():
         pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Compose:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import Render, docker_compose_cli, docker_engine, run
+from conftest import Render, docker_compose_cli, docker_engine, free_port, run
 from dockwright.check import check
 
 FLASK = {"package_manager": "uv", "app_kind": "flask"}
@@ -138,14 +138,6 @@ def test_the_ml_stack_trains_then_predicts_in_shards(render: Render) -> None:
 
 
 # --- on the engine, in Swarm mode ------------------------------------------------------
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

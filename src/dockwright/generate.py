@@ -195,7 +195,7 @@ def secret_files(compose: Path) -> list[str]:
     except (OSError, UsageError, yaml.YAMLError, TypeError, KeyError, AttributeError):
         return []
     paths = [PurePosixPath(file) for file in sources if isinstance(file, str)]
-    return [f"secrets/{path.name}" for path in paths if path.parent.parts in {("secrets",)}]
+    return [f"secrets/{path.name}" for path in paths if path.parent.parts == ("secrets",)]
 
 
 def _env_lines(env: Path) -> list[str]:
