@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import json
 import os
 import shutil
 import socket
@@ -73,13 +74,14 @@ def _one_docker_test_at_a_time(
     with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         if docker_engine() is None:
-            postgres_reads_password_files()
+            postgres_as_official()
         yield
 
 
 # The official postgres image reads POSTGRES_PASSWORD_FILE (and _USER, _DB) into the variable
-# before it starts; the generated compose files rely on it. docker-sandbox's stand-in does not,
-# so the Docker tests give it the same convention, in a layer on top of it under its own tag.
+# before it starts; the generated compose files rely on it. And it sets LANG to a UTF-8 locale,
+# so its databases are UTF8 (SQLAlchemy cannot read a SQL_ASCII server's answers). docker-sandbox's
+# stand-in does neither, so the Docker tests give it both, in layers on top of it under its own tag.
 _FILE_ENV = """#!/usr/bin/env bash
 set -euo pipefail
 for name in POSTGRES_PASSWORD POSTGRES_USER POSTGRES_DB; do
@@ -94,17 +96,24 @@ exec bash /usr/local/bin/docker-entrypoint.sh "$@"
 
 
 @functools.cache
-def postgres_reads_password_files() -> None:
-    """Each stand-in postgres image here without the official `*_FILE` convention gets it."""
+def postgres_as_official() -> None:
+    """Each stand-in postgres image here without the official `*_FILE` convention, or without
+    a UTF-8 locale, gets it."""
     for tag in ("postgres:17", "postgres:18"):
-        labels = subprocess.run(
-            ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag],
+        config = subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{json .Config}}", tag],
             capture_output=True,
             text=True,
             check=False,
         )
-        if labels.returncode or "dockwright.test.file-env" in labels.stdout:
-            continue  # not here (a test that needs it fails on the missing image), or done
+        if config.returncode:
+            continue  # not here: a test that needs it fails on the missing image
+        if not any(v.startswith("LANG=") for v in json.loads(config.stdout)["Env"] or []):
+            with tempfile.TemporaryDirectory() as scratch:
+                (Path(scratch) / "Dockerfile").write_text(f"FROM {tag}\nENV LANG=C.UTF-8\n")
+                run(["docker", "build", "--quiet", "--tag", tag, "."], Path(scratch))
+        if "dockwright.test.file-env" in config.stdout:
+            continue  # done before
         entrypoint = subprocess.run(
             [
                 "docker",

@@ -117,8 +117,9 @@ def assert_hardened_runtime(stack: Compose, service: str) -> None:
     assert out.strip().endswith("hardened")
 
 
-def container_of(stack: Compose, service: str, files: list[str]) -> str:
-    [container] = stack("ps", "--quiet", service, files=files).split()
+def container_of(stack: Compose, service: str, files: list[str], exited: bool = False) -> str:
+    every = ["--all"] if exited else []
+    [container] = stack("ps", "--quiet", *every, service, files=files).split()
     return container
 
 
@@ -128,6 +129,31 @@ def assert_stops_within_a_second(stack: Compose, container: str) -> None:
     run(["docker", "stop", "--time", "10", container], stack.project)
     elapsed = time.perf_counter() - start
     assert elapsed < 1.0, f"{container} took {elapsed:.2f} s to stop on SIGTERM"
+
+
+def assert_migrated_then_used(stack: Compose, files: list[str], first: bool) -> None:
+    """The migrate step exited 0 (web, which waits for it, is up); the database is at the
+    migrations' head, reached on the first `up` only (a later one finds nothing to do); and
+    web stores and lists rows of the example table."""
+    migrate = container_of(stack, "migrate", files, exited=True)
+    state = run(
+        ["docker", "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", migrate], stack.project
+    )
+    assert state.split() == ["exited", "0"]
+    log = stack("logs", "--no-log-prefix", "migrate", files=files)
+    assert ("Running upgrade  -> 0001" in log) == first, log
+    head = stack(
+        "exec", "-T", "db", "psql", "-Atc", "SELECT version_num FROM alembic_version", files=files
+    )
+    assert head.split() == ["0001"]
+    url = f"http://127.0.0.1:{stack.env['WEB_PORT']}/items"
+    name = f"row {uuid.uuid4().hex[:6]}"
+    body = json.dumps({"name": name}).encode()
+    post = urllib.request.Request(url, body, {"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(post, timeout=5) as response:
+        assert response.status == 201
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert name in [item["name"] for item in json.load(response)["items"]]
 
 
 def assert_no_secret_in_images(stack: Compose, files: list[str]) -> None:
@@ -250,6 +276,8 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
     # Development: Dockerfile.dev, bind mount, Flask's reloading server.
     compose("up", "--build", "--wait", "--wait-timeout", "180")
     assert compose.health() == expected
+    if postgres:
+        assert_migrated_then_used(compose, [], first=True)
     tests = compose("exec", "-T", "web", "pytest", "-q", "-p", "no:cacheprovider")
     assert " passed" in tests
     assert "failed" not in tests
@@ -273,6 +301,8 @@ def test_flask_stack_boots_answers_and_passes_its_tests(compose: Compose) -> Non
     web = container_of(compose, "web", PROD)
     assert_hardened_compose(compose, web)
     if postgres:
+        assert_migrated_then_used(compose, PROD, first=False)
+        assert_hardened_compose(compose, container_of(compose, "migrate", PROD, exited=True))
         assert_no_secret_in_images(compose, PROD)
     assert_stops_within_a_second(compose, web)
 

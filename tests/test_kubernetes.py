@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from kubernetes_validate import utils as validate
+from kubernetes_validate import utils as validate  # type: ignore[import-untyped]
 
 import repos
 from conftest import Render, tool
@@ -61,12 +61,9 @@ def test_every_overlay_renders_and_validates_strictly(render: Render, stack: str
         resources = kustomize(project, overlay)
         kinds = {r["kind"] for r in resources}
         if stack.startswith("flask"):
-            assert kinds == {
-                "Deployment",
-                "Service",
-                "HorizontalPodAutoscaler",
-                "PodDisruptionBudget",
-            }
+            web = {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+            # With PostgreSQL, the migrations' Job too.
+            assert kinds == web | ({"Job"} if stack == "flask-postgres" else set())
         else:
             assert kinds == {"Job", "CronJob", "PersistentVolumeClaim"}
         for resource in resources:
@@ -135,6 +132,14 @@ def test_the_web_app_rolls_and_probes_on_its_health_route(render: Render) -> Non
     assert database["valueFrom"]["secretKeyRef"] == {"name": "app-database", "key": "DATABASE_URL"}
     assert resources["HorizontalPodAutoscaler"]["spec"]["minReplicas"] == 3
     assert resources["PodDisruptionBudget"]["spec"]["minAvailable"] == 1
+    # The migrations: a Job of their own, once per deploy, with the app's database Secret.
+    migrate = resources["Job"]
+    assert migrate["metadata"]["name"] == "migrate"
+    [step] = migrate["spec"]["template"]["spec"]["containers"]
+    assert step["args"] == ["alembic", "upgrade", "head"]
+    assert step["image"] == container["image"]
+    assert step["env"] == [database]
+    assert "alembic" not in str(deployment)  # never in the web pods
 
 
 def test_predict_is_an_indexed_job_with_a_shard_per_index(render: Render) -> None:

@@ -229,6 +229,16 @@ def check_effect(user: User, command: str, stack: dict[str, str], before: dict[s
         # The README's next step for a new dependency: put it in an .in file, re-pin.
         with (project / "requirements" / "production.in").open("a") as handle:
             handle.write(f"{PACKAGE}\n")
+    versions = project / "dwapp" / "migrations" / "versions"
+    if "alembic revision --autogenerate" in command:
+        # The first migration ships; the README's command wrote a second, named by date.
+        assert len(list(versions.glob("2*.py"))) == 1, sorted(versions.iterdir())
+    if command == "docker compose run --rm migrate":
+        [made] = versions.glob("2*.py")
+        revision = re.search(r"^revision: str = '(\w+)'$", made.read_text(), re.M)
+        assert revision, made.read_text()
+        applied = user.run('docker compose exec -T db psql -Atc "TABLE alembic_version"')
+        assert applied.split() == [revision.group(1)]
     if command.endswith("pin-requirements.sh --upgrade"):
         assert f"\n{PACKAGE}==" in lock.read_text(), f"{PACKAGE} not pinned in {lock}"
 

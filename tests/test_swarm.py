@@ -2,9 +2,10 @@
 web replicas. Statically: `docker stack config` reads it as the stack it should be, with
 compose.prod.yaml's hardening, and `new-project check` finds nothing in it. On a real engine
 in Swarm mode (one node here, see docker-sandbox/README.md): the README's commands push the
-image to a local registry and deploy it, three replicas answer through the proxy, a rolling
-update to a new image loses no request, and an update to an image whose health check fails
-rolls back by itself, again losing none."""
+image to a local registry and deploy it, three replicas answer through the proxy, the
+migrations run once per deploy in their job and in no replica, a rolling update to a new
+image with a migration of its own loses no request, and an update to an image whose health
+check fails rolls back by itself, again losing none."""
 
 from __future__ import annotations
 
@@ -89,6 +90,16 @@ def test_the_stack_is_what_docker_stack_deploy_reads(render: Render, database: s
         assert stack["secrets"]["db_password"]["file"].endswith("secrets/db_password.txt")
         assert db["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
         assert all("PASSWORD" not in value for value in web["environment"].values())
+        # The migrations: a job of one task per deploy, with web's image and settings.
+        migrate = stack["services"]["migrate"]
+        assert migrate["deploy"]["mode"] == "replicated-job"
+        assert migrate["command"] == ["alembic", "upgrade", "head"]
+        assert (migrate["image"], migrate["environment"]) == (
+            web["image"],
+            {k: v for k, v in web["environment"].items() if k != "WEB_CONCURRENCY"},
+        )
+        assert migrate["secrets"] == web["secrets"]
+        assert (migrate["read_only"], migrate["cap_drop"]) == (True, ["ALL"])
     else:
         assert set(stack["services"]) == {"proxy", "web"}
         assert "secrets" not in stack
@@ -256,6 +267,41 @@ def settled(project: Path, name: str) -> dict[str, Any]:
     pytest.fail(f"{name} still updating after 3 minutes: {current['UpdateStatus']}")
 
 
+def migrated(project: Path) -> tuple[str, list[str]]:
+    """The database's revision, and every upgrade the migrate job's tasks have logged."""
+    [db] = run(["docker", "ps", "-q", "--filter", "name=swapp_db"], project).split()
+    revision = run(["docker", "exec", db, "psql", "-Atc", "TABLE alembic_version"], project)
+    log = service_logs(project, "swapp_migrate")
+    return revision.strip(), sorted(re.findall(r"Running upgrade +(.*?)(?:,|$)", log, re.M))
+
+
+def service_logs(project: Path, name: str) -> str:
+    """What the containers of the service's tasks wrote, on stdout and stderr (a swarm keeps
+    the containers of a service's last five tasks)."""
+    label = f"label=com.docker.swarm.service.name={name}"
+    containers = run(["docker", "ps", "-aq", "--filter", label], project).split()
+    return "".join(run(["bash", "-c", f"docker logs {c} 2>&1"], project) for c in containers)
+
+
+def add_a_column(package: Path) -> None:
+    """A nullable column on the example table: in the model, and as a migration."""
+    models = package / "models.py"
+    models.write_text(
+        models.read_text() + "    note: Mapped[str | None] = mapped_column(String(200))\n"
+    )
+    (package / "migrations" / "versions" / "0002_add_note.py").write_text(
+        '"""Add a note to each item."""\n\n'
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n\n"
+        'revision = "0002"\n'
+        'down_revision = "0001"\n\n\n'
+        "def upgrade():\n"
+        '    op.add_column("items", sa.Column("note", sa.String(200), nullable=True))\n\n\n'
+        "def downgrade():\n"
+        '    op.drop_column("items", "note")\n'
+    )
+
+
 @pytest.mark.docker
 def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
     render: Render, swarm: str
@@ -290,14 +336,22 @@ def test_the_readme_deploys_updates_without_a_failed_request_and_rolls_back(
         password = (project / "secrets" / "db_password.txt").read_text()
         for container in run(["docker", "ps", "-q", "--filter", "name=swapp_"], project).split():
             assert password not in run(["docker", "container", "inspect", container], project)
+        # The migrations ran once, in the migrate job, not in any of the three replicas.
+        assert migrated(project) == ("0001", ["-> 0001"])
+        web_logs = service_logs(project, "swapp_web")
+        assert "Booting worker" in web_logs  # gunicorn's, on stderr
+        assert "Running upgrade" not in web_logs
 
-        # A new version: replicas replaced one at a time, behind the proxy.
+        # A new version with a migration of its own: replicas replaced one at a time, behind
+        # the proxy, while the old ones serve on the new schema.
         views = project / "swapp" / "views.py"
         views.write_text(views.read_text().replace('"Hello from ', '"Hi from '))
+        add_a_column(project / "swapp")
         web, answers = update("0.1.1")
         assert web["UpdateStatus"]["State"] == "completed"
         both = {'200 {"message":"Hello from swapp"}\n', '200 {"message":"Hi from swapp"}\n'}
         assert both <= answers, answers
+        assert migrated(project) == ("0002", ["-> 0001", "0001 -> 0002"])  # sorted
 
         # A version whose health check fails: the update rolls back by itself.
         views.write_text(

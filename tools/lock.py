@@ -165,11 +165,13 @@ def main() -> int:
     parser.add_argument("--upgrade", action="store_true", help="move every pin to the newest")
     managers_all = [m for m in stacks.managers() if m != "conda"]  # conda: see above
     parser.add_argument("--manager", choices=managers_all, action="append", help="default: all")
+    parser.add_argument("--variant", choices=VARIANTS, action="append", help="default: all")
     args = parser.parse_args()
     managers = args.manager or list(managers_all)
+    variants = {name: VARIANTS[name] for name in args.variant or VARIANTS}
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
-        for variant, answers in VARIANTS.items():
+        for variant, answers in variants.items():
             if "uv" in managers:
                 print(f"uv lock: {variant}")
                 lock_uv(variant, answers, args.upgrade, Path(tmp))
