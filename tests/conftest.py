@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import hashlib
 import json
+import lzma
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -218,6 +222,55 @@ def docker_engine() -> str | None:
     if result.returncode:
         return "no Docker engine answers `docker info` (CI starts one with docker-sandbox/up)"
     return None
+
+
+# `docker compose watch` rebuilds on a watched path under a bind mount from Compose 2.30 on;
+# older ones skip such a path with a warning. docker-sandbox installs Compose 2.26.
+WATCH_COMPOSE = (2, 30)
+DEBIAN = "http://deb.debian.org/debian"
+
+
+def compose_version(env: dict[str, str] | None = None) -> tuple[int, ...]:
+    out = subprocess.run(
+        ["docker", "compose", "version", "--short"],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return tuple(int(part) for part in re.findall(r"\d+", out)[:3])
+
+
+@functools.cache
+def compose_for_watch() -> dict[str, str]:
+    """The environment that gives `docker compose` a Compose that watches under a bind mount:
+    none when this machine's does, else DOCKER_CONFIG at Debian's newest docker-compose
+    package (unstable), checked against the archive's SHA-256 and unpacked once into
+    ~/.cache/dockwright-tests."""
+    if compose_version() >= WATCH_COMPOSE:
+        return {}
+    cache = Path.home() / ".cache" / "dockwright-tests"
+    for config in sorted(cache.glob("compose-*"), reverse=True):
+        if (config / "cli-plugins" / "docker-compose").exists():
+            return {"DOCKER_CONFIG": str(config)}
+    with urllib.request.urlopen(f"{DEBIAN}/dists/sid/main/binary-amd64/Packages.xz") as index:
+        packages = lzma.decompress(index.read()).decode()
+    stanza = re.search(r"(?ms)^Package: docker-compose\n.*?(?=^$)", packages)
+    assert stanza, "Debian unstable has no docker-compose package"
+    fields = dict(re.findall(r"(?m)^(\w+): (.*)$", stanza.group(0)))
+    with urllib.request.urlopen(f"{DEBIAN}/{fields['Filename']}") as response:
+        deb = response.read()
+    assert hashlib.sha256(deb).hexdigest() == fields["SHA256"], fields["Filename"]
+    config = cache / f"compose-{fields['Version']}"
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / "compose.deb").write_bytes(deb)
+        run(["dpkg-deb", "-x", "compose.deb", "root"], Path(scratch))
+        plugin = Path(scratch) / "root" / "usr" / "libexec" / "docker" / "cli-plugins"
+        (config / "cli-plugins").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(plugin / "docker-compose", config / "cli-plugins" / "docker-compose")
+    env = {"DOCKER_CONFIG": str(config)}
+    assert compose_version(env) >= WATCH_COMPOSE, compose_version(env)
+    return env
 
 
 def free_port() -> int:

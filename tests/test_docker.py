@@ -13,14 +13,14 @@ import subprocess
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import poetry_index
 import pytest
 
 import repos
-from conftest import Render, docker_engine, free_port, run
+from conftest import Render, compose_for_watch, docker_engine, free_port, run
 from dockwright.cli import main
 
 pytestmark = pytest.mark.docker
@@ -79,6 +79,11 @@ class Compose:
             capture_output=True,
             check=False,
         )
+
+    def get(self, path: str) -> str:
+        url = f"http://127.0.0.1:{self.env['WEB_PORT']}{path}"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode())
 
     def health(self, path: str = "/health") -> dict[str, str]:
         url = f"http://127.0.0.1:{self.env['WEB_PORT']}{path}"
@@ -383,6 +388,54 @@ def test_ml_job_trains_predicts_and_passes_its_tests(compose: Compose) -> None:
     assert_hardened_compose(compose, job)
     assert_stops_within_a_second(compose, job)
     run(["docker", "rm", "--force", job], project)
+
+
+def eventually(check: Callable[[], bool], seconds: float) -> None:
+    """Wait until check() is true, at most seconds; a failure to ask (the service between
+    two containers, a command failing meanwhile) counts as not yet."""
+    deadline = time.monotonic() + seconds
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (OSError, AssertionError, ValueError, pytest.fail.Exception) as error:
+            last = error
+        time.sleep(1)
+    pytest.fail(f"not within {seconds} s (last: {last!r})")
+
+
+@pytest.mark.parametrize(
+    "compose",
+    [pytest.param({"package_manager": "uv", "app_kind": "flask"}, id="uv-flask")],
+    indirect=True,
+)
+def test_compose_watch_reloads_an_edit_and_rebuilds_on_a_new_lock(compose: Compose) -> None:
+    """`docker compose watch`, with a Compose that watches under a bind mount (conftest): a
+    route edited on the host answers anew in the same container; a dependency added the
+    README's way (the lock changes through the bind mount) rebuilds the image and replaces
+    the container, which then imports it. Nothing is restarted by hand."""
+    compose.env.update(compose_for_watch())
+    watch = compose.start("watch")
+    try:
+        eventually(lambda: compose.health() == {"status": "ok"}, 300)
+        first = container_of(compose, "web", [])
+        views = compose.project / "dwapp" / "views.py"
+        views.write_text(views.read_text().replace('"Hello from ', '"Edited, hello from '))
+        eventually(lambda: "Edited, hello" in compose.get("/"), 30)
+        assert container_of(compose, "web", []) == first  # reloaded in place
+
+        compose("run", "--rm", "--no-deps", "web", "uv", "add", "--no-sync", "six")
+        imports = ["exec", "-T", "web", "python", "-c", "import six; print('imported')"]
+        eventually(
+            lambda: container_of(compose, "web", []) != first and "imported" in compose(*imports),
+            300,
+        )
+        assert "Edited, hello" in compose.get("/")
+    finally:
+        watch.terminate()
+        out = watch.communicate(timeout=60)[0]
+    assert "won't be monitored" not in out, out
 
 
 STALE = {

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -26,7 +27,7 @@ import pytest
 
 import dap
 import repos
-from conftest import BUILDABLE, docker_engine, python_offered, stack_id, tool
+from conftest import BUILDABLE, compose_for_watch, docker_engine, python_offered, stack_id, tool
 from dockwright.check.project import Project
 from dockwright.check.rules import dw109
 from dockwright.cli import main
@@ -140,7 +141,10 @@ class User:
 
 def run_documented(user: User, command: str, service: str, database_user: str) -> str:
     """A README command, run as its user would: a shell gets a command and `exit` on its
-    input, psql a query (answered as the database's user, not the host's); tests pass."""
+    input, psql a query (answered as the database's user, not the host's); tests pass;
+    `docker compose watch` runs until the app answers, then gets Ctrl-C."""
+    if command == "docker compose watch":
+        return watch_then_stop(user, command)
     stdin = None
     if re.search(rf" {service} (bash|sh)$", command):
         stdin = "echo in-the-container\nexit\n"
@@ -155,6 +159,37 @@ def run_documented(user: User, command: str, service: str, database_user: str) -
     if command.endswith("pytest"):
         assert " passed" in out
         assert "failed" not in out
+    return out
+
+
+def watch_then_stop(user: User, command: str) -> str:
+    """The watch runs until stopped: it brings the app up (healthy), and Ctrl-C (SIGINT)
+    ends it within a minute, without an error. With a Compose that watches paths under a
+    bind mount, as the README asks (conftest.compose_for_watch)."""
+    process = subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=user.project,
+        env={**user.env, **compose_for_watch()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    healthy = False
+    try:
+        deadline = time.monotonic() + BUILDING
+        while not healthy and time.monotonic() < deadline and process.poll() is None:
+            try:
+                healthy = user.get("/health")[0] == 200
+            except OSError:
+                time.sleep(1)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        out = process.communicate(timeout=60)[0]
+    assert healthy, f"`{command}` never answered /health\n{out[-3000:]}"
+    assert process.returncode in (0, 130), f"`{command}` exited {process.returncode}\n{out[-3000:]}"
+    assert "won't be monitored" not in out, out[-3000:]
+    user.ran.append(command)
     return out
 
 
