@@ -225,8 +225,10 @@ def docker_engine() -> str | None:
 
 
 # `docker compose watch` rebuilds on a watched path under a bind mount from Compose 2.30 on;
-# older ones skip such a path with a warning. docker-sandbox installs Compose 2.26.
+# older ones skip such a path with a warning. docker-sandbox installs Compose 2.26 and buildx
+# 0.13; a newer Compose builds through buildx 0.17 or later (bake).
 WATCH_COMPOSE = (2, 30)
+WATCH_PLUGINS = ("docker-compose", "docker-buildx")
 DEBIAN = "http://deb.debian.org/debian"
 
 
@@ -244,30 +246,33 @@ def compose_version(env: dict[str, str] | None = None) -> tuple[int, ...]:
 @functools.cache
 def compose_for_watch() -> dict[str, str]:
     """The environment that gives `docker compose` a Compose that watches under a bind mount:
-    none when this machine's does, else DOCKER_CONFIG at Debian's newest docker-compose
-    package (unstable), checked against the archive's SHA-256 and unpacked once into
-    ~/.cache/dockwright-tests."""
+    none when this machine's does, else DOCKER_CONFIG at the CLI plugins of Debian's newest
+    docker-compose and docker-buildx packages (unstable), each checked against the archive's
+    SHA-256, unpacked once into ~/.cache/dockwright-tests."""
     if compose_version() >= WATCH_COMPOSE:
         return {}
     cache = Path.home() / ".cache" / "dockwright-tests"
-    for config in sorted(cache.glob("compose-*"), reverse=True):
-        if (config / "cli-plugins" / "docker-compose").exists():
+    for config in sorted(cache.glob("watch-*"), reverse=True):
+        if all((config / "cli-plugins" / name).exists() for name in WATCH_PLUGINS):
             return {"DOCKER_CONFIG": str(config)}
     with urllib.request.urlopen(f"{DEBIAN}/dists/sid/main/binary-amd64/Packages.xz") as index:
         packages = lzma.decompress(index.read()).decode()
-    stanza = re.search(r"(?ms)^Package: docker-compose\n.*?(?=^$)", packages)
-    assert stanza, "Debian unstable has no docker-compose package"
-    fields = dict(re.findall(r"(?m)^(\w+): (.*)$", stanza.group(0)))
-    with urllib.request.urlopen(f"{DEBIAN}/{fields['Filename']}") as response:
-        deb = response.read()
-    assert hashlib.sha256(deb).hexdigest() == fields["SHA256"], fields["Filename"]
-    config = cache / f"compose-{fields['Version']}"
-    with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / "compose.deb").write_bytes(deb)
-        run(["dpkg-deb", "-x", "compose.deb", "root"], Path(scratch))
-        plugin = Path(scratch) / "root" / "usr" / "libexec" / "docker" / "cli-plugins"
-        (config / "cli-plugins").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(plugin / "docker-compose", config / "cli-plugins" / "docker-compose")
+    found = {}
+    for name in WATCH_PLUGINS:
+        stanza = re.search(rf"(?ms)^Package: {name}\n.*?(?=^$)", packages)
+        assert stanza, f"Debian unstable has no {name} package"
+        found[name] = dict(re.findall(r"(?m)^(\w+): (.*)$", stanza.group(0)))
+    config = cache / "-".join(["watch", *(f"{n}_{f['Version']}" for n, f in found.items())])
+    (config / "cli-plugins").mkdir(parents=True, exist_ok=True)
+    for name, fields in found.items():
+        with urllib.request.urlopen(f"{DEBIAN}/{fields['Filename']}") as response:
+            deb = response.read()
+        assert hashlib.sha256(deb).hexdigest() == fields["SHA256"], fields["Filename"]
+        with tempfile.TemporaryDirectory() as scratch:
+            (Path(scratch) / "package.deb").write_bytes(deb)
+            run(["dpkg-deb", "-x", "package.deb", "root"], Path(scratch))
+            plugin = Path(scratch) / "root" / "usr" / "libexec" / "docker" / "cli-plugins" / name
+            shutil.copy2(plugin, config / "cli-plugins" / name)
     env = {"DOCKER_CONFIG": str(config)}
     assert compose_version(env) >= WATCH_COMPOSE, compose_version(env)
     return env

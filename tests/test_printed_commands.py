@@ -24,6 +24,7 @@ from pathlib import Path
 
 import poetry_index
 import pytest
+import yaml
 
 import dap
 import repos
@@ -175,19 +176,23 @@ def watch_then_stop(user: User, command: str) -> str:
         text=True,
         start_new_session=True,
     )
+    answers = yaml.safe_load((user.project / ".copier-answers.yml").read_text())
+    health = answers.get("health_path", "/health")  # an adopted app's own route
     healthy = False
     try:
         deadline = time.monotonic() + BUILDING
         while not healthy and time.monotonic() < deadline and process.poll() is None:
             try:
-                healthy = user.get("/health")[0] == 200
+                healthy = user.get(health)[0] == 200
             except OSError:
                 time.sleep(1)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         out = process.communicate(timeout=60)[0]
-    assert healthy, f"`{command}` never answered /health\n{out[-3000:]}"
-    assert process.returncode in (0, 130), f"`{command}` exited {process.returncode}\n{out[-3000:]}"
+    assert healthy, f"`{command}` never answered {health}\n{out[-3000:]}"
+    # Ended by the Ctrl-C: exit 0, 130, or the signal itself.
+    ended = process.returncode in (0, 128 + signal.SIGINT, -signal.SIGINT)
+    assert ended, f"`{command}` exited {process.returncode}\n{out[-3000:]}"
     assert "won't be monitored" not in out, out[-3000:]
     user.ran.append(command)
     return out
