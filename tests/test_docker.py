@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 import urllib.request
@@ -416,9 +417,18 @@ def test_compose_watch_reloads_an_edit_and_rebuilds_on_a_new_lock(compose: Compo
     README's way (the lock changes through the bind mount) rebuilds the image and replaces
     the container, which then imports it. Nothing is restarted by hand."""
     compose.env.update(compose_for_watch())
-    watch = compose.start("watch")
+    log = compose.project.parent / "watch.log"
+    with log.open("w") as output:  # a file: a pipe nobody reads would fill and stall it
+        watch = subprocess.Popen(
+            ["docker", "compose", "watch"],
+            cwd=compose.project,
+            env={**os.environ, **compose.env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        eventually(lambda: compose.health() == {"status": "ok"}, 300)
+        eventually(lambda: "Watch enabled" in log.read_text(), 300)
+        eventually(lambda: compose.health() == {"status": "ok"}, 60)
         first = container_of(compose, "web", [])
         views = compose.project / "dwapp" / "views.py"
         views.write_text(views.read_text().replace('"Hello from ', '"Edited, hello from '))
@@ -431,10 +441,15 @@ def test_compose_watch_reloads_an_edit_and_rebuilds_on_a_new_lock(compose: Compo
             lambda: container_of(compose, "web", []) != first and "imported" in compose(*imports),
             300,
         )
-        assert "Edited, hello" in compose.get("/")
+        eventually(lambda: "Edited, hello" in compose.get("/"), 60)  # the new one, serving
     finally:
-        watch.terminate()
-        out = watch.communicate(timeout=60)[0]
+        watch.send_signal(signal.SIGINT)
+        try:
+            watch.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            watch.kill()
+            watch.wait()
+    out = log.read_text()
     assert "won't be monitored" not in out, out
 
 

@@ -9,6 +9,7 @@ the lock, and production then builds with it on the oldest and the newest Python
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -164,32 +165,41 @@ def run_documented(user: User, command: str, service: str, database_user: str) -
 
 
 def watch_then_stop(user: User, command: str) -> str:
-    """The watch runs until stopped: it brings the app up (healthy), and Ctrl-C (SIGINT)
-    ends it within a minute, without an error. With a Compose that watches paths under a
-    bind mount, as the README asks (conftest.compose_for_watch)."""
-    process = subprocess.Popen(
-        ["bash", "-c", command],
-        cwd=user.project,
-        env={**user.env, **compose_for_watch()},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    """The watch runs until stopped: once it says it watches, the app answers its health
+    route, and Ctrl-C (SIGINT) ends the watch within a minute, without an error. With a
+    Compose that watches paths under a bind mount, as the README asks
+    (conftest.compose_for_watch)."""
     answers = yaml.safe_load((user.project / ".copier-answers.yml").read_text())
     health = answers.get("health_path", "/health")  # an adopted app's own route
-    healthy = False
+    log = user.project.parent / "watch.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=user.project,
+            env={**user.env, **compose_for_watch()},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    watching = healthy = False
     try:
+        # Its own `up` first (a build, perhaps new containers), then "Watch enabled".
         deadline = time.monotonic() + BUILDING
         while not healthy and time.monotonic() < deadline and process.poll() is None:
-            try:
-                healthy = user.get(health)[0] == 200
-            except OSError:
-                time.sleep(1)
+            watching = watching or "Watch enabled" in log.read_text()
+            with contextlib.suppress(OSError):
+                healthy = watching and user.get(health)[0] == 200
+            time.sleep(0.5)
     finally:
         os.killpg(process.pid, signal.SIGINT)
-        out = process.communicate(timeout=60)[0]
-    assert healthy, f"`{command}` never answered {health}\n{out[-3000:]}"
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            pytest.fail(f"`{command}` went on for 60 s after Ctrl-C\n{log.read_text()[-3000:]}")
+    out = log.read_text()
+    assert healthy, f"`{command}` never watched and answered {health}\n{out[-3000:]}"
     # Ended by the Ctrl-C: exit 0, 130, or the signal itself.
     ended = process.returncode in (0, 128 + signal.SIGINT, -signal.SIGINT)
     assert ended, f"`{command}` exited {process.returncode}\n{out[-3000:]}"
