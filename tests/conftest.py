@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -10,6 +11,7 @@ import lzma
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -276,6 +278,39 @@ def compose_for_watch() -> dict[str, str]:
     env = {"DOCKER_CONFIG": str(config)}
     assert compose_version(env) >= WATCH_COMPOSE, compose_version(env)
     return env
+
+
+@contextlib.contextmanager
+def compose_watch(
+    command: list[str], cwd: Path, env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`docker compose watch` (or a shell line running it) in a session of its own, with a
+    Compose that watches under a bind mount: the process, and the file its output goes to (a
+    pipe nobody reads would fill and stall it). At the end, Ctrl-C (SIGINT), which must end
+    it within a minute, with exit 0, 130 or the signal itself; else it is killed and the
+    test fails."""
+    log = cwd.parent / "watch.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**os.environ, **env, **compose_for_watch()},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process, log
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            pytest.fail(f"{command} went on for 60 s after Ctrl-C\n{log.read_text()[-3000:]}")
+    ended = process.returncode in (0, 128 + signal.SIGINT, -signal.SIGINT)
+    assert ended, f"{command} exited {process.returncode}\n{log.read_text()[-3000:]}"
 
 
 def free_port() -> int:

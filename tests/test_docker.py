@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 import urllib.request
@@ -21,7 +20,7 @@ import poetry_index
 import pytest
 
 import repos
-from conftest import Render, compose_for_watch, docker_engine, free_port, run
+from conftest import Render, compose_for_watch, compose_watch, docker_engine, free_port, run
 from dockwright.cli import main
 
 pytestmark = pytest.mark.docker
@@ -82,15 +81,14 @@ class Compose:
         )
 
     def get(self, path: str) -> str:
-        url = f"http://127.0.0.1:{self.env['WEB_PORT']}{path}"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return str(response.read().decode())
-
-    def health(self, path: str = "/health") -> dict[str, str]:
+        """The body of the app's 200 answer to GET path."""
         url = f"http://127.0.0.1:{self.env['WEB_PORT']}{path}"
         with urllib.request.urlopen(url, timeout=5) as response:
             assert response.status == 200
-            return dict(json.load(response))
+            return str(response.read().decode())
+
+    def health(self, path: str = "/health") -> dict[str, str]:
+        return dict(json.loads(self.get(path)))
 
 
 def generated_project(render: Render, answers: dict[str, str]) -> Path:
@@ -158,8 +156,7 @@ def assert_migrated_then_used(stack: Compose, files: list[str], first: bool) -> 
     post = urllib.request.Request(url, body, {"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(post, timeout=5) as response:
         assert response.status == 201
-    with urllib.request.urlopen(url, timeout=5) as response:
-        assert name in [item["name"] for item in json.load(response)["items"]]
+    assert name in [item["name"] for item in json.loads(stack.get("/items"))["items"]]
 
 
 def assert_no_secret_in_images(stack: Compose, files: list[str]) -> None:
@@ -416,17 +413,8 @@ def test_compose_watch_reloads_an_edit_and_rebuilds_on_a_new_lock(compose: Compo
     route edited on the host answers anew in the same container; a dependency added the
     README's way (the lock changes through the bind mount) rebuilds the image and replaces
     the container, which then imports it. Nothing is restarted by hand."""
-    compose.env.update(compose_for_watch())
-    log = compose.project.parent / "watch.log"
-    with log.open("w") as output:  # a file: a pipe nobody reads would fill and stall it
-        watch = subprocess.Popen(
-            ["docker", "compose", "watch"],
-            cwd=compose.project,
-            env={**os.environ, **compose.env},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    compose.env.update(compose_for_watch())  # for the commands beside the watch too
+    with compose_watch(["docker", "compose", "watch"], compose.project, compose.env) as (_, log):
         eventually(lambda: "Watch enabled" in log.read_text(), 300)
         eventually(lambda: compose.health() == {"status": "ok"}, 60)
         first = container_of(compose, "web", [])
@@ -442,13 +430,6 @@ def test_compose_watch_reloads_an_edit_and_rebuilds_on_a_new_lock(compose: Compo
             300,
         )
         eventually(lambda: "Edited, hello" in compose.get("/"), 60)  # the new one, serving
-    finally:
-        watch.send_signal(signal.SIGINT)
-        try:
-            watch.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            watch.kill()
-            watch.wait()
     out = log.read_text()
     assert "won't be monitored" not in out, out
 
