@@ -14,6 +14,7 @@ project).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ import poetry_index
 import pytest
 import yaml
 
+import pypi_server
 import repos
 from conftest import BUILDABLE, Render, docker_engine, stack_id, tool
 from test_docker import Compose
@@ -52,7 +54,11 @@ def checkout_stand_in(where: Path) -> Path:
 
 
 def act(
-    project: Path, job: str, stand_in: Path, env: dict[str, str]
+    project: Path,
+    job: str,
+    stand_in: Path,
+    env: dict[str, str],
+    secrets: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     workflow = (project / ".github" / "workflows" / "ci.yml").read_text()
     replace = [
@@ -69,8 +75,13 @@ def act(
         "-P",
         "ubuntu-24.04=-self-hosted",
         "--pull=false",
+        # act reads the project's .env as the job's environment unless told otherwise;
+        # GitHub's runner has no such file (the workflow makes one from .env.example).
+        "--env-file",
+        os.devnull,
         *replace,
         *[arg for key, value in env.items() for arg in ("--env", f"{key}={value}")],
+        *[arg for key, value in (secrets or {}).items() for arg in ("--secret", f"{key}={value}")],
     ]
     return subprocess.run(
         command,
@@ -116,3 +127,41 @@ def test_the_generated_workflow_passes_its_jobs(
             assert "Job succeeded" in result.stdout, log
     finally:
         stack_env.down()
+
+
+def test_the_generated_workflow_builds_with_a_private_index(render: Render, tmp_path: Path) -> None:
+    """The test job of a uv Flask project that depends on a package only a private index
+    with basic auth has: the workflow's env hands the repository's secrets (act's --secret)
+    to compose, which passes them to the builds and the dev container."""
+    with pypi_server.serve(tmp_path / "index") as index:
+        project = render("dwapp", package_manager="uv", private_index=index.url)
+        host = index.url.split("/")[2].split(":")[0]
+        netrc = tmp_path / "netrc"
+        netrc.write_text(f"machine {host} login {index.username} password {index.password}\n")
+        uv = tool("uv")
+        assert uv, "uv is a test dependency"
+        subprocess.run(
+            [uv, "add", "--no-sync", pypi_server.PROBE],
+            cwd=project,
+            env={**os.environ, "NETRC": str(netrc)},
+            capture_output=True,
+            check=True,
+        )
+        tests = project / "tests" / "test_private_dependency.py"
+        tests.write_text(
+            f"import {pypi_server.PROBE_MODULE}\n\n\ndef test_it_imports() -> None:\n"
+            f"    assert {pypi_server.PROBE_MODULE}.GREETING == {pypi_server.PROBE_GREETING!r}\n"
+        )
+        git_repository(project)
+        stack_env = Compose(project)
+        env = {key: stack_env.env[key] for key in ("COMPOSE_PROJECT_NAME", "IMAGE")}
+        given = {"INDEX_USERNAME": index.username, "INDEX_PASSWORD": index.password}
+        served = index.downloads()
+        try:
+            result = act(project, "test", checkout_stand_in(tmp_path / "checkout"), env, given)
+            log = result.stdout[-6000:] + result.stderr[-3000:]
+            assert result.returncode == 0, f"job test failed:\n{log}"
+            assert re.search(r"\b[0-9]+ passed\b", result.stdout), log
+            assert index.downloads() >= served + 2, "the dev and production builds download it"
+        finally:
+            stack_env.down()

@@ -309,9 +309,21 @@ def hadolint(dockerfile: Path) -> None:
 # Lock files: each manager's shipped lock matches the manifest it is rendered with.
 
 
+# A private index beside PyPI adds a source to the manifest, and the lock's hash of it follows
+# (includes/lock_hashes.jinja): the managers' own checks take the lock as it is rendered.
+PRIVATE_INDEX = pytest.mark.parametrize(
+    "index",
+    [{}, {"private_index": "https://pypi.example.com/simple/"}],
+    ids=["pypi", "private-index"],
+)
+
+
 @VARIANTS
-def test_poetry_lock_matches_its_manifest(rendered: Render, app: dict[str, str]) -> None:
-    project = rendered(package_manager="poetry", **app)
+@PRIVATE_INDEX
+def test_poetry_lock_matches_its_manifest(
+    rendered: Render, app: dict[str, str], index: dict[str, str]
+) -> None:
+    project = rendered(package_manager="poetry", **app, **index)
 
     assert "poetry export --only main" in (project / "Dockerfile").read_text()
     assert "[[package]]" in (project / "poetry.lock").read_text()
@@ -320,16 +332,21 @@ def test_poetry_lock_matches_its_manifest(rendered: Render, app: dict[str, str])
 
 
 @VARIANTS
-def test_pipfile_lock_matches_its_pipfile(rendered: Render, app: dict[str, str]) -> None:
+@PRIVATE_INDEX
+def test_pipfile_lock_matches_its_pipfile(
+    rendered: Render, app: dict[str, str], index: dict[str, str]
+) -> None:
     from pipenv.vendor import plette
 
-    project = rendered(package_manager="pipenv", **app)
+    project = rendered(package_manager="pipenv", **app, **index)
     with (project / "Pipfile").open() as pipfile:
         expected = plette.Pipfile.load(pipfile).get_hash().value
     lock = json.loads((project / "Pipfile.lock").read_text())
 
     assert lock["_meta"]["hash"]["sha256"] == expected
     assert lock["_meta"]["requires"] == {}  # the Dockerfile's PYTHON_VERSION decides
+    with (project / "Pipfile").open() as pipfile:
+        assert lock["_meta"]["sources"] == plette.Pipfile.load(pipfile)._data["source"]
     for name, entry in {**lock["default"], **lock["develop"]}.items():
         assert entry["version"].startswith("=="), name
         assert entry["hashes"], name

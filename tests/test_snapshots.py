@@ -28,6 +28,10 @@ CASES = {
     "uv-ml-job": {"package_manager": "uv", "app_kind": "ml-job"},
     "poetry-alpine-flask": {"package_manager": "poetry", "base_image": "alpine"},
     "conda-ml-job": {"package_manager": "conda", "app_kind": "ml-job"},
+    "pipenv-flask-private-index": {
+        "package_manager": "pipenv",
+        "private_index": "https://pypi.example.com/simple/",
+    },
 }
 
 

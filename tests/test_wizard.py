@@ -51,6 +51,8 @@ def test_wizard_asks_and_creates_the_project(tmp_path: Path) -> None:
     answer(child, "Base image variant", ENTER)
     answer(child, "Python version", ENTER)
     answer(child, "Where production runs", ENTER)
+    answer(child, "A private package index", "https://pypi.example.com/simple/" + ENTER)
+    answer(child, "replaces PyPI", ENTER)  # no: beside PyPI
     child.expect_exact("Next steps")  # no database question for a job
     child.expect(pexpect.EOF)
     child.close()
@@ -59,7 +61,13 @@ def test_wizard_asks_and_creates_the_project(tmp_path: Path) -> None:
     recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     assert recorded["project_name"] == "my-job"
     assert recorded["app_kind"] == "ml-job"
+    assert recorded["private_index"] == "https://pypi.example.com/simple/"
+    assert recorded["private_index_only"] is False
     assert (dest / "my_job" / "model.py").is_file()
+    assert (
+        "--extra-index-url https://pypi.example.com/simple/"
+        in (dest / "requirements" / "base.txt").read_text()
+    )
 
 
 def test_wizard_refuses_an_invalid_name_and_asks_again(tmp_path: Path) -> None:

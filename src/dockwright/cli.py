@@ -472,7 +472,7 @@ def _shell_word(path: Path) -> str:
 def _next_steps(dest: Path, created: Any) -> None:
     from rich.panel import Panel
 
-    from dockwright import generate
+    from dockwright import generate, stacks
     from dockwright.console import say
 
     recorded = created.answers
@@ -486,6 +486,14 @@ def _next_steps(dest: Path, created: Any) -> None:
         steps.append(
             "scripts/lock-conda.sh                 # creates conda-lock.yml (needs conda-forge)"
         )
+    if recorded.get("private_index"):
+        manager = recorded.get("package_manager")
+        steps.append("# first, the private index's INDEX_USERNAME and INDEX_PASSWORD in .env")
+        # The shipped lock was made against PyPI, which the private index now replaces;
+        # scripts/lock-<manager>.sh makes it again where the manager has a lock to make.
+        if recorded.get("private_index_only") and stacks.tables().stacks[str(manager)]["relock"]:
+            lock = f"scripts/lock-{manager}.sh"
+            steps.append(f"{lock:<38}# the lock, with the private index")
     if flask:
         steps += [
             "docker compose up --build --wait      # dev server on http://localhost:8000",
