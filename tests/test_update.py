@@ -419,3 +419,28 @@ def test_a_password_is_never_written_where_git_would_commit_it(
     assert main(["update", str(project), "--data", "database=postgres"]) == 0
     assert (project / "secrets" / "db_password.txt").is_file()
     assert git(project, "status", "--porcelain").count("secrets") == 0
+
+
+def test_a_private_index_comes_and_goes_with_update(tmp_path: Path, template_repo: Path) -> None:
+    """Added to a project made without one, the index is what a fresh project with it has
+    (.env gains its two empty settings); taken away again, nothing of it is left."""
+    project = new_project(tmp_path, "app", "--data", "package_manager=poetry")
+    without = tree(project)
+    url = "https://pypi.example.com/simple/"
+
+    assert main(["update", str(project), "--data", f"private_index={url}"]) == 0
+    (tmp_path / "fresh").mkdir()
+    fresh = new_project(
+        tmp_path / "fresh",
+        "app",
+        "--data",
+        "package_manager=poetry",
+        "--data",
+        f"private_index={url}",
+    )
+    assert tree(project) == tree(fresh)
+    assert "INDEX_USERNAME=\nINDEX_PASSWORD=\n" in (project / ".env").read_text()
+    repos.commit(project, "private index")
+
+    assert main(["update", str(project), "--data", "private_index="]) == 0
+    assert tree(project) == without
