@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -458,3 +459,55 @@ def test_uvs_download_cache_keeps_no_credential(tmp_path: Path, private_index: I
     )
     holding = [p for p in cached if private_index.password.encode() in p.read_bytes()]
     assert holding == []
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    "manager", [m for m in MANAGERS if stacks.tables().stacks[m]["relock"] is not None]
+)
+def test_in_pypis_place_the_next_steps_relock_build_and_pass_the_tests(
+    tmp_path: Path, private_index: Index, manager: str
+) -> None:
+    """private_index_only: every package from the index. pypiserver sends what it lacks on to
+    PyPI (its fallback redirect), as a mirror serves it. The next-steps panel, run as
+    printed, makes the lock again through the index, then the project starts and its tests
+    pass; check no longer finds the shipped lock stale."""
+    from test_printed_commands import User, panel_commands
+
+    answers = tmp_path / "answers.yml"
+    answers.write_text(
+        yaml.safe_dump(
+            {
+                "project_name": "dwapp",
+                "package_manager": manager,
+                "private_index": private_index.url,
+                "private_index_only": True,
+            }
+        )
+    )
+    created = run(
+        [sys.executable, "-m", "dockwright", "dwapp", "--answers-file", str(answers)], tmp_path
+    )
+    project = tmp_path / "dwapp"
+    env_file = project / ".env"
+    env_file.write_text(
+        env_file.read_text()
+        .replace("INDEX_USERNAME=\n", f"INDEX_USERNAME={private_index.username}\n")
+        .replace("INDEX_PASSWORD=\n", f"INDEX_PASSWORD={private_index.password}\n")
+    )
+    steps = panel_commands(created)
+    assert steps[0] == "cd dwapp"
+    assert f"scripts/lock-{manager}.sh" in steps
+    user = User(project)
+    try:
+        for command in steps[1:]:
+            out = user.run(command)
+            if command.endswith("pytest"):
+                assert " passed" in out
+                assert "failed" not in out
+        lock = (project / stacks.tables().stacks[manager]["relock"]["lock"]).read_text()
+        assert private_index.url.rstrip("/") in lock
+        assert "pypi.org/simple" not in lock
+        assert main(["check", str(project)]) == 0
+    finally:
+        user.clean()
