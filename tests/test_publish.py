@@ -13,10 +13,8 @@ signing (GitHub's OIDC token).
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,20 +27,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from act_runner import STAND_IN_FOR, act
 from conftest import Render, docker_engine, free_port, run, tool
 from test_generated_ci import git_repository
-
-STAND_INS = Path(__file__).parent / "act_stand_ins"
-STAND_IN_FOR = {
-    "actions/checkout": "checkout",
-    "docker/setup-buildx-action": "setup-buildx",
-    "docker/login-action": "login",
-    "docker/metadata-action": "metadata",
-    "docker/build-push-action": "build-push",
-    "actions/upload-artifact": "upload-artifact",
-    "actions/download-artifact": "download-artifact",
-    "sigstore/cosign-installer": "cosign-installer",
-}
 
 
 def workflow(project: Path) -> dict:  # type: ignore[type-arg]
@@ -153,43 +140,16 @@ def registry() -> Iterator[str]:
 
 
 def act_publish(project: Path, registry: str, artifacts: Path, event: Path | None) -> str:
-    text = (project / ".github/workflows/publish.yml").read_text()
-    replace = [
-        arg
-        for action, ref, _ in action_pins.pins(text)
-        for arg in ("--local-repository", f"{action}@{ref}={STAND_INS / STAND_IN_FOR[action]}")
-    ]
-    command = [
-        str(tool("act")),
-        "push",
-        "--workflows",
-        ".github/workflows/publish.yml",
-        "-P",
-        "ubuntu-24.04=-self-hosted",
-        "-P",
-        "ubuntu-24.04-arm=-self-hosted",
+    result = act(
+        project,
+        "publish.yml",
         # The amd64 leg only: this machine has no arm64 and no emulator.
         "--matrix",
         "platform:linux/amd64",
-        "--pull=false",
-        "--env-file",
-        os.devnull,
         "--var",
         f"REGISTRY={registry}",
-        "--env",
-        f"DW_ARTIFACTS={artifacts}",
-        *replace,
         *(["--eventpath", str(event)] if event else []),
-    ]
-    tools = str(Path(sys.executable).parent)  # python3 for the stand-ins
-    result = subprocess.run(
-        command,
-        cwd=project,
-        env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"},
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        check=False,
+        env={"DW_ARTIFACTS": str(artifacts)},
     )
     log = result.stdout[-8000:] + result.stderr[-3000:]
     assert result.returncode == 0, log
