@@ -76,8 +76,9 @@ def instructions(dockerfile: Path) -> list[str]:
         ({"app_kind": "flask"}, False, PRIVATE),
         ({"app_kind": "flask", "database": "postgres"}, False, "http://10.0.0.5:8080/simple/"),
         ({"app_kind": "ml-job"}, True, PRIVATE),
+        ({"app_kind": "flask", "base_image": "alpine"}, False, PRIVATE),
     ],
-    ids=["flask-extra-https", "flask-postgres-extra-http", "ml-job-only-https"],
+    ids=["flask-extra-https", "flask-postgres-extra-http", "ml-job-only-https", "alpine-flask"],
 )
 def test_a_private_index_renders_lints_and_reaches_every_download_step(
     render: Render,
