@@ -401,6 +401,33 @@ def test_a_package_from_the_private_index_builds_and_leaves_no_trace(
             assert out.strip() == PROBE_GREETING, image
             assert leaks(image, private_index.password) == [], image
 
+        # The README's `docker build` of another Python version, as printed: .env loaded, the
+        # two secrets named on the command line.
+        readme = (project / "README.Docker.md").read_text()
+        block = next(
+            b for b in re.findall(r"```bash\n(.*?)```", readme, re.S) if "--build-arg PYTHON" in b
+        )
+        assert "--secret id=index_password,env=INDEX_PASSWORD" in block
+        run(["bash", "-ec", block], project)
+        version_image = re.search(r"-t (\S+) \.", block)
+        assert version_image
+        images.append(version_image.group(1))
+        out = run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--entrypoint",
+                "python",
+                images[-1],
+                "-c",
+                f"import sys, {PROBE_MODULE}; print(sys.version_info[:2])",
+            ],
+            project,
+        )
+        assert out.strip() == "(3, 11)", out
+        assert leaks(images[-1], private_index.password) == []
+
         # Without the credentials, the first step that downloads stops, saying what to set.
         result = subprocess.run(
             ["docker", "compose", *prod, "build", "--no-cache"],
@@ -414,6 +441,9 @@ def test_a_package_from_the_private_index_builds_and_leaves_no_trace(
         assert "set INDEX_USERNAME and INDEX_PASSWORD" in result.stdout + result.stderr
     finally:
         compose.down()
+        subprocess.run(
+            ["docker", "image", "rm", "-f", "dwapp:py3.11"], capture_output=True, check=False
+        )
 
 
 @pytest.mark.docker
