@@ -320,6 +320,11 @@ def add_the_probe(compose: Compose, project: Path, manager: str) -> None:
         assert f'"{PROBE}"' in (project / "Pipfile.lock").read_text()
 
 
+def python_in(image: str, code: str) -> str:
+    """What `python -c CODE` prints in a container of the image."""
+    return run(["docker", "run", "--rm", "--entrypoint", "python", image, "-c", code], Path.cwd())
+
+
 def leaks(image: str, password: str) -> list[str]:
     """Where in an image the password is: its history, its settings, its files."""
     found = []
@@ -385,19 +390,7 @@ def test_a_package_from_the_private_index_builds_and_leaves_no_trace(
         assert private_index.downloads() >= served + 2, "each build downloads the probe"
         images = [f"{compose.env['IMAGE']}:latest", f"{compose.env['COMPOSE_PROJECT_NAME']}-web"]
         for image in images:
-            out = run(
-                [
-                    "docker",
-                    "run",
-                    "--rm",
-                    "--entrypoint",
-                    "python",
-                    image,
-                    "-c",
-                    f"import {PROBE_MODULE}; print({PROBE_MODULE}.GREETING)",
-                ],
-                project,
-            )
+            out = python_in(image, f"import {PROBE_MODULE}; print({PROBE_MODULE}.GREETING)")
             assert out.strip() == PROBE_GREETING, image
             assert leaks(image, private_index.password) == [], image
 
@@ -412,19 +405,7 @@ def test_a_package_from_the_private_index_builds_and_leaves_no_trace(
         version_image = re.search(r"-t (\S+) \.", block)
         assert version_image
         images.append(version_image.group(1))
-        out = run(
-            [
-                "docker",
-                "run",
-                "--rm",
-                "--entrypoint",
-                "python",
-                images[-1],
-                "-c",
-                f"import sys, {PROBE_MODULE}; print(sys.version_info[:2])",
-            ],
-            project,
-        )
+        out = python_in(images[-1], f"import sys, {PROBE_MODULE}; print(sys.version_info[:2])")
         assert out.strip() == "(3, 11)", out
         assert leaks(images[-1], private_index.password) == []
 
