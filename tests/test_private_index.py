@@ -25,11 +25,12 @@ import yaml
 
 import conftest
 import pypi_server
-from conftest import Render, docker_compose_cli, docker_engine, run, tool
+from conftest import Render, docker_compose_cli, docker_engine, run
 from dockwright import stacks
 from dockwright.cli import main
 from pypi_server import PROBE, PROBE_GREETING, PROBE_MODULE, Index
 from test_docker import Compose
+from test_render import hadolint, run_tool
 
 PRIVATE = "https://pypi.example.com/simple/"
 # Every manager but conda, which copier.yml refuses a private index.
@@ -40,21 +41,6 @@ DOWNLOADS = re.compile(
     r"\b(uv pip install|uv sync|uv export|poetry install|pipenv install|pip install)\b"
 )
 MANAGER_INSTALL = re.compile(r"--python /opt/(poetry|pipenv)/bin/python")
-
-
-def run_tool(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    binary = tool(cmd[0])
-    assert binary, f"{cmd[0]} is a test dependency (pip install -e '.[test]')"
-    result = subprocess.run(
-        [binary, *cmd[1:]],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def instructions(dockerfile: Path) -> list[str]:
@@ -141,7 +127,7 @@ def test_a_private_index_renders_lints_and_reaches_every_download_step(
             if instruction.startswith(("ARG", "ENV")):
                 assert "INDEX" not in instruction, instruction
                 assert "NETRC" not in instruction, instruction
-        run_tool(["hadolint", "--no-color", dockerfile], project)
+        hadolint(project / dockerfile)
     for script in (project / "scripts").glob("*.sh"):
         run_tool(["shellcheck", "--severity=style", str(script)], project)
         assert os.access(script, os.X_OK), script
