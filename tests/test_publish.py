@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from click.testing import CliRunner
 
 from act_runner import STAND_IN_FOR, act
 from conftest import Render, docker_engine, free_port, run, tool
+from test_docker import eventually
 from test_generated_ci import git_repository
 
 
@@ -126,17 +126,16 @@ def registry() -> Iterator[str]:
     )
     try:
         address = f"localhost:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://{address}/v2/", timeout=2).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "registry:2 did not answer in 30 s"
-                time.sleep(0.3)
+        eventually(lambda: answers(f"http://{address}/v2/"), 30)
         yield address
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+
+
+def answers(url: str) -> bool:
+    """Whether GET url answers 200."""
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return bool(response.status == 200)
 
 
 def act_publish(project: Path, registry: str, artifacts: Path, event: Path | None) -> str:
@@ -237,15 +236,7 @@ def test_the_publish_workflow_pushes_the_git_tags_and_the_image_boots(
             ["docker", "run", "-d", "--rm", "-p", f"127.0.0.1:{port}:8000", pulled[0]], project
         ).strip()
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                        assert r.status == 200
-                        break
-                except (urllib.error.URLError, ConnectionError):
-                    assert time.monotonic() < deadline, "the published image did not answer"
-                    time.sleep(0.5)
+            eventually(lambda: answers(f"http://127.0.0.1:{port}/health"), 60)
         finally:
             subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=False)
     finally:
